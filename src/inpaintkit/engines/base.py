@@ -1,0 +1,42 @@
+"""The one protocol every engine implements.
+
+An engine sees a float32 RGB crop in [0, 1] (H×W×3) and a float32 mask (H×W, 1 =
+regenerate) already cut, resized and seeded by the pipeline, and returns a float32 RGB
+crop of the same size. Cropping, resizing, compositing and seeding stay in the pipeline,
+so an engine is only the fill itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine needs and honours; the pipeline plans around it."""
+
+    needs_prompt: bool = False
+    honours_soft_mask: bool = False
+    size_multiple: int = 1
+    preferred_working_size: int | None = None
+    deterministic: bool = True
+    description: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    def inpaint(
+        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+    ) -> np.ndarray:
+        """Fill ``mask > 0`` in ``image``; ``params`` always carries an integer ``seed``."""
+        ...

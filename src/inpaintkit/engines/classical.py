@@ -1,0 +1,79 @@
+"""Classical fills that need no model weights: OpenCV's Telea and Navier-Stokes, PatchMatch.
+
+They fill the binary hole ``mask > 0``; a soft mask is honoured later by compositing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import cv2
+import numpy as np
+
+from inpaintkit.engines.base import Capabilities
+from inpaintkit.engines.registry import ENGINES
+from inpaintkit.errors import InvalidParameterError
+
+
+def _hole(mask: np.ndarray) -> np.ndarray:
+    return (mask > 0).astype(np.uint8)
+
+
+def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = params.get(name, default)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not (low <= int(value) <= high)
+    ):
+        raise InvalidParameterError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+class _OpenCVEngine:
+    name: str
+    flag: int
+    capabilities: Capabilities
+
+    def inpaint(
+        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+    ) -> np.ndarray:
+        radius = _int_param(params, "radius", 5, 1, 64)
+        hole = _hole(mask)
+        # OpenCV fills 3-channel images only as uint8; one float32 channel at a time keeps
+        # 16-bit inputs from being quantised to 8 bits inside the hole.
+        channels = [
+            cv2.inpaint(np.ascontiguousarray(image[..., c]), hole, radius, self.flag)
+            for c in range(3)
+        ]
+        return np.clip(np.stack(channels, axis=-1), 0.0, 1.0).astype(np.float32)
+
+
+class TeleaEngine(_OpenCVEngine):
+    name = "telea"
+    flag = cv2.INPAINT_TELEA
+    capabilities = ENGINES["telea"].capabilities
+
+
+class NavierStokesEngine(_OpenCVEngine):
+    name = "navier-stokes"
+    flag = cv2.INPAINT_NS
+    capabilities = ENGINES["navier-stokes"].capabilities
+
+
+class PatchMatchEngine:
+    name = "patchmatch"
+    capabilities = ENGINES["patchmatch"].capabilities
+
+    def inpaint(
+        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+    ) -> np.ndarray:
+        import patchmatch
+
+        patch_size = _int_param(params, "patch_size", 3, 1, 32)
+        # The native library keeps one global generator: seed it right before each call.
+        patchmatch.set_random_seed(int(params["seed"]) & 0x7FFFFFFF)
+        image8 = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+        filled = patchmatch.inpaint(image8, _hole(mask) * 255, patch_size=patch_size)
+        return np.asarray(filled, dtype=np.float32) / 255.0

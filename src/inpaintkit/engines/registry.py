@@ -1,0 +1,119 @@
+"""The one place engines are registered.
+
+Entries name a module and class instead of importing them, so listing engines never
+imports a heavy dependency; the import happens when an engine is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from functools import cache
+
+from inpaintkit.engines.base import Capabilities, Engine
+from inpaintkit.errors import EngineUnavailableError, UnknownEngineError
+
+
+@dataclass(frozen=True)
+class EngineEntry:
+    name: str
+    target: str  # "module:Class"
+    capabilities: Capabilities
+    requires: tuple[str, ...] = ()  # importable modules the engine needs
+    extra: str | None = None  # pip extra that installs them
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    name: str
+    capabilities: Capabilities
+    ready: bool
+    reason: str
+    extra: str | None
+
+
+_CLASSICAL = "inpaintkit.engines.classical"
+
+ENGINES: dict[str, EngineEntry] = {
+    entry.name: entry
+    for entry in (
+        EngineEntry(
+            "telea",
+            f"{_CLASSICAL}:TeleaEngine",
+            Capabilities(description="OpenCV fast marching (Telea 2004): quick, smooth fill"),
+            requires=("cv2",),
+        ),
+        EngineEntry(
+            "navier-stokes",
+            f"{_CLASSICAL}:NavierStokesEngine",
+            Capabilities(description="OpenCV Navier-Stokes fluid fill: quick, smooth fill"),
+            requires=("cv2",),
+        ),
+        EngineEntry(
+            "patchmatch",
+            f"{_CLASSICAL}:PatchMatchEngine",
+            Capabilities(description="PatchMatch exemplar fill (pypatchmatch): copies texture"),
+            requires=("patchmatch",),
+        ),
+    )
+}
+
+DEFAULT_ENGINE = "telea"
+
+
+def _missing_modules(entry: EngineEntry) -> list[str]:
+    return [m for m in entry.requires if importlib.util.find_spec(m) is None]
+
+
+def _unknown(name: str) -> UnknownEngineError:
+    known = ", ".join(sorted(ENGINES))
+    return UnknownEngineError(
+        f"unknown engine {name!r}; choose one of: {known} (see `inpaintkit engines`)"
+    )
+
+
+def resolve_engine_name(name: str) -> str:
+    """Map ``"auto"`` to the default engine and check the name exists."""
+    if name == "auto":
+        return DEFAULT_ENGINE
+    if name not in ENGINES:
+        raise _unknown(name)
+    return name
+
+
+def engine_capabilities(name: str) -> Capabilities:
+    return ENGINES[resolve_engine_name(name)].capabilities
+
+
+def list_engines() -> list[EngineStatus]:
+    """Every registered engine, whether it can run here, and why not."""
+    statuses = []
+    for entry in ENGINES.values():
+        missing = _missing_modules(entry)
+        if missing:
+            hint = f"pip install 'inpaintkit[{entry.extra}]'" if entry.extra else "reinstall"
+            reason = f"missing {', '.join(missing)}: {hint}"
+        else:
+            reason = "ready"
+        statuses.append(
+            EngineStatus(entry.name, entry.capabilities, not missing, reason, entry.extra)
+        )
+    return statuses
+
+
+@cache
+def get_engine(name: str) -> Engine:
+    """Return the engine called ``name``, importing it on first use."""
+    entry = ENGINES[resolve_engine_name(name)]
+    missing = _missing_modules(entry)
+    if missing:
+        extra = f" (pip install 'inpaintkit[{entry.extra}]')" if entry.extra else ""
+        raise EngineUnavailableError(
+            f"engine {entry.name!r} needs {', '.join(missing)}, which is not installed{extra}",
+            extra=entry.extra,
+        )
+    module_name, class_name = entry.target.split(":")
+    engine_class = getattr(importlib.import_module(module_name), class_name)
+    engine: Engine = engine_class()
+    return engine

@@ -1,0 +1,1 @@
+"""Mask tools: create masks from geometry, refine them, lint them."""

@@ -1,0 +1,1 @@
+"""Preparing the work: region plans and canvas extension for outpainting."""
