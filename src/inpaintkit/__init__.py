@@ -28,7 +28,19 @@ _EXPORTS = {
     "list_engines": "inpaintkit.engines.registry",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Box",
+    "Extent",
+    "Plan",
+    "Request",
+    "Result",
+    "__version__",
+    "inpaint",
+    "list_engines",
+    "load_image",
+    "load_mask",
+    "save_image",
+]
 
 if TYPE_CHECKING:
     from inpaintkit.engines.registry import list_engines
