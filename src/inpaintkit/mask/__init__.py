@@ -8,6 +8,7 @@ from inpaintkit.mask.create import (
     mask_from_strokes,
     mask_to_rle,
 )
+from inpaintkit.mask.lint import lint_mask
 from inpaintkit.mask.refine import (
     MaskRegion,
     blur,
@@ -34,6 +35,7 @@ __all__ = [
     "grow",
     "invert",
     "is_binary",
+    "lint_mask",
     "list_regions",
     "mask_for_latent",
     "mask_from_boxes",

@@ -1,0 +1,270 @@
+"""Check a mask before inpainting and say, in words, what is likely to go wrong.
+
+:func:`lint_mask` returns :class:`~inpaintkit.types.LintFinding` records; it never
+raises for a suspicious mask, only for one that cannot be read at all.
+
+Geometric checks (thin strokes, islands, border) look at the pixels that will really be
+regenerated, ``mask >= 0.5``, so that compression noise does not show up as hundreds of
+islands. Value checks (nearly binary, JPEG noise) look at the nonzero pixels only: the
+untouched background would otherwise swamp every statistic on a large image.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from inpaintkit.errors import InvalidParameterError, SizeMismatchError
+from inpaintkit.mask.refine import _as_mask
+from inpaintkit.types import Box, LintFinding
+
+__all__ = ["lint_mask"]
+
+COVERAGE_HIGH = 0.90
+COVERAGE_LOW = 0.0001
+NEAR_EXTREME = 0.02  # "nearly binary": this close to 0 or 1
+NEARLY_BINARY_SHARE = 0.99
+JPEG_BAND = 0.1  # JPEG noise of a binary mask stays this close to 0 or 1
+JPEG_CLUSTERED_SHARE = 0.95
+JPEG_MIN_BUMPS = 8
+JPEG_BUMP_SHARE = 0.02
+
+
+def _bounding_box(selected: np.ndarray) -> Box | None:
+    rows = np.flatnonzero(selected.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(selected.any(axis=0))
+    return Box(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+
+
+def _check_options(latent_scale: object, min_island_area: object) -> tuple[int, int]:
+    if (
+        isinstance(latent_scale, bool)
+        or not isinstance(latent_scale, int | np.integer)
+        or latent_scale < 1
+    ):
+        raise InvalidParameterError(
+            f"latent_scale must be a positive integer (8 for Stable Diffusion), got "
+            f"{latent_scale!r}"
+        )
+    scale = int(latent_scale)
+    if min_island_area is None:
+        return scale, scale * scale
+    if (
+        isinstance(min_island_area, bool)
+        or not isinstance(min_island_area, int | np.integer)
+        or min_island_area < 0
+    ):
+        raise InvalidParameterError(
+            f"min_island_area must be a non-negative integer or None, got {min_island_area!r}"
+        )
+    return scale, int(min_island_area)
+
+
+def _thin_parts(selected: np.ndarray, scale: int) -> LintFinding | None:
+    """Pixels no ``scale×scale`` square inside the mask covers, in runs of real length."""
+    if scale < 2:
+        return None
+    binary = selected.astype(np.uint8)
+    square = np.ones((scale, scale), np.uint8)
+    # An opening spelled out: with an even kernel, cv2.morphologyEx uses the same anchor
+    # for both steps, which shifts the result and flags one side of every round shape.
+    eroded = cv2.erode(binary, square, anchor=(0, 0))
+    opened = cv2.dilate(eroded, square, anchor=(scale - 1, scale - 1))
+    thin = (binary > 0) & (opened == 0)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        thin.astype(np.uint8), connectivity=8
+    )
+    # Single-pixel jaggies and corner slivers are not strokes: keep pieces at least one
+    # latent cell long.
+    keep = stats[:, cv2.CC_STAT_AREA] >= scale
+    keep[0] = False
+    if count <= 1 or not keep.any():
+        return None
+    thin_pixels = keep[labels]
+    amount = int(thin_pixels.sum())
+    grow_by = math.ceil(scale / 2)
+    return LintFinding(
+        code="thin-stroke",
+        severity="warning",
+        message=(
+            f"{amount} mask pixels lie in parts thinner than {scale} px, one latent cell of "
+            "the model; it has almost no room to redraw there and such strokes often come "
+            f"back unchanged or smeared. Grow the mask, e.g. grow(mask, pixels={grow_by})."
+        ),
+        box=_bounding_box(thin_pixels),
+    )
+
+
+def _tiny_islands(selected: np.ndarray, min_area: int) -> LintFinding | None:
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        selected.astype(np.uint8), connectivity=8
+    )
+    tiny = stats[:, cv2.CC_STAT_AREA] < min_area
+    tiny[0] = False
+    if count <= 1 or not tiny.any():
+        return None
+    islands = int(tiny.sum())
+    return LintFinding(
+        code="tiny-island",
+        severity="warning",
+        message=(
+            f"{islands} separate mask region(s) are smaller than {min_area} pixels; they are "
+            "usually stray brush dabs or noise. Drop them with "
+            f"remove_islands(mask, min_area={min_area}), or grow the mask if they are meant."
+        ),
+        box=_bounding_box(tiny[labels]),
+    )
+
+
+def _touches_border(selected: np.ndarray) -> LintFinding | None:
+    sides = [
+        name
+        for name, edge in (
+            ("top", selected[0]),
+            ("bottom", selected[-1]),
+            ("left", selected[:, 0]),
+            ("right", selected[:, -1]),
+        )
+        if edge.any()
+    ]
+    if not sides:
+        return None
+    return LintFinding(
+        code="touches-border",
+        severity="info",
+        message=(
+            f"the mask touches the image border ({', '.join(sides)}); the fill there has "
+            "context on one side only. If you meant to extend the canvas, use outpainting "
+            "instead of a mask."
+        ),
+        box=_bounding_box(selected),
+    )
+
+
+def _value_findings(values: np.ndarray) -> list[LintFinding]:
+    touched = values[values > 0]
+    distance = np.minimum(touched, 1 - touched)  # to the nearest of 0 and 1
+    not_exact = distance > 0
+    if not not_exact.any():
+        return []
+    findings = []
+    share_near = float((distance <= NEAR_EXTREME).mean())
+    if share_near >= NEARLY_BINARY_SHARE and (distance > NEAR_EXTREME).any():
+        findings.append(
+            LintFinding(
+                code="nearly-binary",
+                severity="warning",
+                message=(
+                    f"{share_near:.2%} of the marked pixels are within {NEAR_EXTREME} of 0 or "
+                    "1 but a few are not: a hard mask damaged by compression or an accidental "
+                    "blur. Use threshold(mask) to make it exactly binary."
+                ),
+            )
+        )
+    # JPEG noise leaves isolated bumps: near-0 pixels brighter than all 8 neighbours and
+    # near-1 pixels darker than all 8; a blurred or feathered edge is monotone and has none.
+    near_zero = (values > 0) & (values <= JPEG_BAND)
+    near_one = (values < 1) & (values >= 1 - JPEG_BAND)
+    ring = np.ones((3, 3), np.uint8)
+    ring[1, 1] = 0
+    neighbour_max = cv2.dilate(values, ring, borderType=cv2.BORDER_REPLICATE)
+    neighbour_min = cv2.erode(values, ring, borderType=cv2.BORDER_REPLICATE)
+    bumps = int(
+        (near_zero & (values > neighbour_max)).sum() + (near_one & (values < neighbour_min)).sum()
+    )
+    clustered = float((distance <= JPEG_BAND).mean()) >= JPEG_CLUSTERED_SHARE
+    noisy_pixels = int(not_exact.sum())
+    if clustered and bumps >= max(JPEG_MIN_BUMPS, JPEG_BUMP_SHARE * noisy_pixels):
+        findings.append(
+            LintFinding(
+                code="jpeg-noise",
+                severity="warning",
+                message=(
+                    f"{noisy_pixels} pixels sit just off 0 or 1 in the speckled pattern JPEG "
+                    "compression leaves; the noise would be partly inpainted. Save masks as "
+                    "PNG, or clean this one with threshold(mask)."
+                ),
+            )
+        )
+    return findings
+
+
+def lint_mask(
+    image: np.ndarray | None,
+    mask: np.ndarray,
+    *,
+    latent_scale: int = 8,
+    min_island_area: int | None = None,
+) -> list[LintFinding]:
+    """Findings about ``mask`` (and, later, ``image``); an empty list means all clear.
+
+    ``latent_scale`` is the model's pixels per latent cell; ``min_island_area`` defaults to
+    one latent cell (``latent_scale²``). ``image`` may be ``None``; when given it must have
+    the mask's size.
+
+    >>> [f.code for f in lint_mask(None, np.zeros((4, 4), np.float32))]
+    ['empty']
+    """
+    values = _as_mask(mask)
+    scale, min_area = _check_options(latent_scale, min_island_area)
+    if image is not None:
+        if not isinstance(image, np.ndarray) or image.ndim not in (2, 3):
+            raise SizeMismatchError(
+                f"image must be an H×W or H×W×C array, got {getattr(image, 'shape', image)!r}"
+            )
+        if image.shape[:2] != values.shape:
+            raise SizeMismatchError(
+                f"mask is {values.shape[1]}×{values.shape[0]} but image is "
+                f"{image.shape[1]}×{image.shape[0]}; resize the mask to the image first"
+            )
+    if not values.any():
+        return [
+            LintFinding(
+                code="empty",
+                severity="error",
+                message="the mask selects nothing, so there is nothing to inpaint; paint or "
+                "pass the area to regenerate (white = regenerate)",
+            )
+        ]
+    findings: list[LintFinding] = []
+    coverage = float(values.mean(dtype=np.float64))
+    if coverage > COVERAGE_HIGH:
+        findings.append(
+            LintFinding(
+                code="coverage-high",
+                severity="warning",
+                message=(
+                    f"the mask covers {coverage:.1%} of the image, leaving little context to "
+                    "match; check it is not inverted (invert(mask)), or generate a new image "
+                    "instead of inpainting."
+                ),
+            )
+        )
+    elif coverage < COVERAGE_LOW:
+        findings.append(
+            LintFinding(
+                code="coverage-low",
+                severity="warning",
+                message=(
+                    f"the mask covers only {coverage:.4%} of the image; if you meant more than "
+                    "a few pixels, check the mask file (a nearly black or faint mask?) or "
+                    "grow it."
+                ),
+                box=_bounding_box(values > 0),
+            )
+        )
+    selected = values >= 0.5
+    if selected.any():
+        for check in (
+            _thin_parts(selected, scale),
+            _tiny_islands(selected, min_area),
+            _touches_border(selected),
+        ):
+            if check is not None:
+                findings.append(check)
+    findings.extend(_value_findings(values))
+    return findings
