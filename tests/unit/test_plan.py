@@ -271,3 +271,28 @@ def test_8k_mask_with_one_object_is_planned_quickly_and_tightly():
     assert region.crop.area < 2 * (512 + 2 * 256) * (400 + 2 * 256)
     assert region.working_size == Extent(456, 512)
     assert elapsed < 2.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.integers(1, 60),
+    st.integers(1, 60),
+    st.data(),
+    st.integers(0, 20),
+    st.integers(1, 16),
+)
+def test_vectorised_crops_match_geometry_functions(width, height, data, padding, multiple):
+    # plan_regions computes crops for all regions at once; it must follow the documented
+    # pad -> clip -> snap rule of the geometry module exactly.
+    from inpaintkit.prepare.geometry import clip_box, pad_box, snap_box
+    from inpaintkit.prepare.plan import _region_crops
+
+    x0 = data.draw(st.integers(0, width - 1))
+    y0 = data.draw(st.integers(0, height - 1))
+    box = Box(x0, y0, data.draw(st.integers(x0 + 1, width)), data.draw(st.integers(y0 + 1, height)))
+    extent = Extent(width, height)
+    expected = snap_box(
+        clip_box(pad_box(box, pixels=padding), extent), multiple=multiple, extent=extent
+    )
+    got = _region_crops(np.array([box], np.int64), np.array([padding]), multiple, extent)
+    assert Box(*map(int, got[0])) == expected

@@ -30,7 +30,7 @@ from inpaintkit.errors import (
     InvalidParameterError,
     SizeMismatchError,
 )
-from inpaintkit.prepare.geometry import clip_box, mask_bbox, pad_box, scale_extent_to, snap_box
+from inpaintkit.prepare.geometry import mask_bbox, scale_extent_to
 from inpaintkit.types import Box, Extent, Plan, Region
 
 __all__ = ["auto_padding", "crop_mask", "crop_region", "plan_regions", "uncrop"]
@@ -41,7 +41,7 @@ AUTO_PADDING_MAX = 512
 # pairwise merge below stays small (speckle masks can have tens of thousands of dots).
 _PREGROUP_ABOVE = 256
 _PREGROUP_MAX_DISTANCE = 64
-_PAIR_BLOCK = 1024
+_PAIR_BLOCK = 256
 
 
 def _optional_int(name: str, value: object, *, low: int) -> int | None:
@@ -82,10 +82,28 @@ def _validate_mask(image_size: Extent, mask: object) -> np.ndarray:
     return mask
 
 
-def _region_crop(mask_box: Box, padding: int, multiple: int, extent: Extent) -> Box:
-    return snap_box(
-        clip_box(pad_box(mask_box, pixels=padding), extent), multiple=multiple, extent=extent
-    )
+def _snap_spans(start: np.ndarray, stop: np.ndarray, multiple: int, side: int) -> np.ndarray:
+    length = stop - start
+    wanted = -(-length // multiple) * multiple
+    begin = np.clip(start - (wanted - length) // 2, 0, np.maximum(side - wanted, 0))
+    whole = wanted > side
+    return np.stack([np.where(whole, 0, begin), np.where(whole, side, begin + wanted)])
+
+
+def _region_crops(boxes: np.ndarray, pads: np.ndarray, multiple: int, extent: Extent) -> np.ndarray:
+    """``snap_box(clip_box(pad_box(box)))`` for every row at once (same rule, vectorised)."""
+    x0 = np.clip(boxes[:, 0] - pads, 0, extent.width)
+    y0 = np.clip(boxes[:, 1] - pads, 0, extent.height)
+    x1 = np.clip(boxes[:, 2] + pads, x0, extent.width)
+    y1 = np.clip(boxes[:, 3] + pads, y0, extent.height)
+    xs = _snap_spans(x0, x1, multiple, extent.width)
+    ys = _snap_spans(y0, y1, multiple, extent.height)
+    return np.stack([xs[0], ys[0], xs[1], ys[1]], axis=1)
+
+
+def _auto_paddings(boxes: np.ndarray) -> np.ndarray:
+    longer = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    return np.clip(longer // 2, AUTO_PADDING_MIN, AUTO_PADDING_MAX)
 
 
 def _group_boxes(boxes: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
@@ -101,29 +119,32 @@ def _group_boxes(boxes: np.ndarray, labels: np.ndarray, count: int) -> np.ndarra
 
 
 def _close_pairs(crops: np.ndarray, distances: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i < j) whose crops overlap, touch, or have a gap <= the distance."""
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
+    """Index pairs (i < j) whose crops overlap, touch, or have a gap <= the distance.
+
+    A sweep over boxes sorted by ``x0``: each block of boxes is compared only with the
+    boxes that start before the block's right edge plus the distance, so many small
+    regions spread across an image cost about n·k, not n².
+    """
     n = len(crops)
+    order = np.argsort(crops[:, 0], kind="stable")
+    boxes = crops[order]
+    limits = np.full(n, distances, np.int64) if isinstance(distances, int) else distances[order]
+    reach = int(limits.max()) if n else 0
+    rows: list[np.ndarray] = [np.empty(0, np.int64)]
+    cols: list[np.ndarray] = [np.empty(0, np.int64)]
     for start in range(0, n, _PAIR_BLOCK):
-        block = crops[start : start + _PAIR_BLOCK, None, :]
-        dx = np.maximum(block[..., 0], crops[None, :, 0]) - np.minimum(
-            block[..., 2], crops[None, :, 2]
-        )
-        dy = np.maximum(block[..., 1], crops[None, :, 1]) - np.minimum(
-            block[..., 3], crops[None, :, 3]
-        )
+        stop = min(start + _PAIR_BLOCK, n)
+        end = int(np.searchsorted(boxes[:, 0], boxes[start:stop, 2].max() + reach, "right"))
+        block, others = boxes[start:stop, None, :], boxes[None, start:end, :]
+        dx = np.maximum(block[..., 0], others[..., 0]) - np.minimum(block[..., 2], others[..., 2])
+        dy = np.maximum(block[..., 1], others[..., 1]) - np.minimum(block[..., 3], others[..., 3])
         gap = np.maximum(np.maximum(dx, dy), 0)
-        limit = (
-            distances
-            if isinstance(distances, int)
-            else np.minimum(distances[start : start + _PAIR_BLOCK, None], distances[None, :])
-        )
+        limit = np.minimum(limits[start:stop, None], limits[None, start:end])
         i, j = np.nonzero(gap <= limit)
-        i = i + start
+        i, j = i + start, j + start
         keep = i < j
-        rows.append(i[keep])
-        cols.append(j[keep])
+        rows.append(order[i[keep]])
+        cols.append(order[j[keep]])
     return np.concatenate(rows), np.concatenate(cols)
 
 
@@ -200,14 +221,9 @@ def plan_regions(
     del labels
 
     while True:
-        mask_boxes = [Box(*map(int, row)) for row in boxes]
-        pads = [auto_padding(b) if pad is None else pad for b in mask_boxes]
-        crops = np.array(
-            [_region_crop(b, p, step, image_size) for b, p in zip(mask_boxes, pads, strict=True)],
-            np.int64,
-        ).reshape(-1, 4)
-        limit: np.ndarray | int = distance if distance is not None else np.array(pads, np.int64)
-        i, j = _close_pairs(crops, limit)
+        pads = _auto_paddings(boxes) if pad is None else np.full(len(boxes), pad, np.int64)
+        crops = _region_crops(boxes, pads, step, image_size)
+        i, j = _close_pairs(crops, pads if distance is None else distance)
         if i.size == 0:
             break
         graph = coo_matrix((np.ones(i.size, np.int8), (i, j)), shape=(len(boxes), len(boxes)))
@@ -218,7 +234,8 @@ def plan_regions(
     regions: list[Region] = []
     notes: list[str] = []
     if areas > len(boxes):
-        notes.append(f"merged {areas} masked areas into {len(boxes)} regions")
+        plural = "region" if len(boxes) == 1 else "regions"
+        notes.append(f"merged {areas} masked areas into {len(boxes)} {plural}")
     for index in order:
         crop = Box(*map(int, crops[index]))
         for name, side, full in (
@@ -235,7 +252,7 @@ def plan_regions(
             if longest is None
             else scale_extent_to(crop.extent, longest=longest, multiple=step)
         )
-        regions.append(Region(crop=crop, mask_box=mask_boxes[index], working_size=size))
+        regions.append(Region(crop=crop, mask_box=Box(*map(int, boxes[index])), working_size=size))
 
     return Plan(
         image_size=image_size,
