@@ -955,7 +955,9 @@ def save_image(
     overwrite: bool = False,
     quality: int = 95,
 ) -> list[str]:
-    """Write ``pixels`` (H×W×3 uint8, uint16 or float32 [0, 1]) atomically; return warnings.
+    """Write ``pixels`` (H×W×3 or H×W; uint8, uint16 or float32 [0, 1]) atomically.
+
+    Returns warnings for the user (lossy format, dropped alpha or recipe, ...).
 
     The format follows the extension. uint16 stays 16-bit in PNG and TIFF; float32 is
     written as 8-bit (rounded). ``recipe`` is stored as JSON in a PNG ``iTXt`` chunk.
@@ -1016,12 +1018,17 @@ def _checked_output(
     pixels = np.asarray(pixels)
     if pixels.ndim == 3 and pixels.shape[2] == 4 and alpha is None:
         pixels, alpha = pixels[..., :3], pixels[..., 3]
-    if pixels.ndim == 2:
-        pixels = np.repeat(pixels[..., None], 3, axis=2)
-    if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.size == 0:
+    if pixels.ndim == 3 and pixels.shape[2] == 1:
+        pixels = pixels[..., 0]
+    is_grey = pixels.ndim == 2
+    if not (is_grey or (pixels.ndim == 3 and pixels.shape[2] == 3)) or pixels.size == 0:
         raise InvalidInputError(
-            f"cannot write {target}: pixels have shape {pixels.shape}; pass H×W×3 (RGB)"
+            f"cannot write {target}: pixels have shape {pixels.shape}; "
+            "pass H×W×3 (RGB) or H×W (greyscale)"
         )
+    if is_grey and alpha is not None:
+        # Grey plus alpha is written as RGBA: every format here stores that.
+        pixels = np.repeat(pixels[..., None], 3, axis=2)
     colours = _to_output_dtype(pixels, target, "pixels")
     if alpha is None:
         return colours, None
@@ -1070,7 +1077,7 @@ def _encode_16bit(
 
     from inpaintkit.png_chunks import icc_chunk, insert_chunks, text_chunk
 
-    bgr = colours[..., ::-1]
+    bgr = colours if colours.ndim == 2 else colours[..., ::-1]
     if opacity is not None:
         bgr = np.dstack([bgr, opacity])
     ok, buffer = cv2.imencode(".png" if fmt == "PNG" else ".tiff", np.ascontiguousarray(bgr))
@@ -1098,9 +1105,9 @@ def _encode_8bit(
     from PIL import Image, PngImagePlugin
 
     if opacity is None:
-        image = Image.fromarray(np.ascontiguousarray(colours), mode="RGB")
+        image = Image.fromarray(np.ascontiguousarray(colours))
     else:
-        image = Image.fromarray(np.ascontiguousarray(np.dstack([colours, opacity])), mode="RGBA")
+        image = Image.fromarray(np.ascontiguousarray(np.dstack([colours, opacity])))
     options: dict[str, Any] = {}
     if icc_profile:
         options["icc_profile"] = icc_profile

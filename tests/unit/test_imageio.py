@@ -277,6 +277,21 @@ def test_uint8_round_trip_lossless(tmp_path: Path, suffix: str) -> None:
     np.testing.assert_array_equal(load_image(path).pixels, RGB8)
 
 
+@pytest.mark.parametrize("suffix", [".png", ".tiff"])
+def test_greyscale_output_stays_single_channel(tmp_path: Path, suffix: str) -> None:
+    for grey in (RGB8[..., 0], RGB16[..., 0]):
+        path = tmp_path / f"grey{suffix}"
+        save_image(path, grey, overwrite=True)
+        assert np.asarray(Image.open(path)).shape == grey.shape
+        loaded = load_image(path)
+        assert loaded.pixels.dtype == grey.dtype
+        np.testing.assert_array_equal(loaded.pixels[..., 1], grey)
+    save_image(tmp_path / f"grey-alpha{suffix}", RGB8[..., 0], alpha=ALPHA8)
+    loaded = load_image(tmp_path / f"grey-alpha{suffix}")
+    np.testing.assert_array_equal(loaded.pixels[..., 2], RGB8[..., 0])
+    np.testing.assert_array_equal(loaded.alpha, ALPHA8)
+
+
 def test_float_written_as_rounded_8bit(tmp_path: Path) -> None:
     path = tmp_path / "float.png"
     save_image(path, RGB8.astype(np.float32) / 255)
