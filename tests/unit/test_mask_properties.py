@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from inpaintkit.mask import (
+    blur,
     combine,
     feather,
     grow,
@@ -182,3 +183,31 @@ def test_region_areas_sum_to_pixel_count(mask: np.ndarray) -> None:
     assert sum(r.area for r in regions) == int(mask.sum())
     for region in regions:
         assert mask[region.box.slices].any()
+
+
+@PROFILE
+@given(soft_masks, st.integers(0, 16), st.integers(0, 16), st.floats(0.3, 3), st.integers(1, 4))
+def test_working_on_the_mask_window_equals_the_whole_canvas(
+    patch: np.ndarray, top: int, left: int, sigma: float, pixels: int
+) -> None:
+    # The functions only process the mask's bounding box plus a margin; the result must
+    # match the plain whole-canvas formula wherever the mask sits.
+    mask = np.zeros((40, 40), np.float32)
+    height, width = patch.shape
+    mask[top : top + height, left : left + width] = patch
+    disk = (np.hypot(*np.mgrid[-pixels : pixels + 1, -pixels : pixels + 1]) <= pixels).astype(
+        np.uint8
+    )
+    reflect = cv2.BORDER_REFLECT
+    whole_blur = np.clip(cv2.GaussianBlur(mask, (0, 0), sigmaX=sigma, borderType=reflect), 0, 1)
+    support = (mask > 0).astype(np.float32)
+    ramp = np.clip(
+        cv2.GaussianBlur(support, (0, 0), sigmaX=sigma, borderType=reflect) * 2 - 1, 0, 1
+    )
+    ramp[ramp >= 1 - 1e-5] = 1
+    # SIMD rounding differs with the row width: equal to float32 precision, not bitwise.
+    np.testing.assert_allclose(blur(mask, sigma=sigma), whole_blur, atol=1e-6)
+    np.testing.assert_allclose(feather(mask, sigma=sigma), mask * ramp, atol=2e-5)
+    assert np.all(feather(mask, sigma=sigma)[mask == 0] == 0)
+    np.testing.assert_array_equal(grow(mask, pixels=pixels), cv2.dilate(mask, disk))
+    np.testing.assert_array_equal(shrink(mask, pixels=pixels), cv2.erode(mask, disk))

@@ -18,6 +18,7 @@ Two choices worth knowing:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Literal, NamedTuple
 
 import cv2
@@ -113,6 +114,34 @@ def _disk(radius: int) -> np.ndarray:
     return (offsets[:, None] ** 2 + offsets[None, :] ** 2 <= radius * radius).astype(np.uint8)
 
 
+def _in_window(
+    values: np.ndarray, margin: int, operation: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Apply ``operation`` only to the mask's bounding box grown by ``margin``.
+
+    Masks usually cover a small part of a large image. Every caller passes a margin at
+    least as wide as its operation's reach, so pixels beyond it are 0 either way and the
+    result is identical to processing the whole canvas.
+    """
+    result = np.zeros_like(values, dtype=np.float32)
+    rows = np.flatnonzero(values.any(axis=1))
+    if rows.size == 0:
+        return result
+    cols = np.flatnonzero(values.any(axis=0))
+    height, width = values.shape
+    window = (
+        slice(max(int(rows[0]) - margin, 0), min(int(rows[-1]) + margin + 1, height)),
+        slice(max(int(cols[0]) - margin, 0), min(int(cols[-1]) + margin + 1, width)),
+    )
+    result[window] = operation(values[window])
+    return result
+
+
+def _gaussian_reach(sigma: float) -> int:
+    # OpenCV sizes a float32 Gaussian kernel to about ±4 sigma.
+    return math.ceil(4 * sigma) + 2
+
+
 def _distance_to_zero(binary: np.ndarray) -> np.ndarray:
     """Euclidean distance from each pixel to the nearest zero pixel (outside = not zero)."""
     return cv2.distanceTransform(binary.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
@@ -162,8 +191,12 @@ def grow(mask: np.ndarray, *, pixels: int) -> np.ndarray:
     if radius == 0:
         return values.copy()
     if _is_binary(values):
-        return (_distance_to_zero(values == 0) <= radius).astype(np.float32)
-    return cv2.dilate(values, _disk(radius))
+        return _in_window(
+            values,
+            radius + 1,
+            lambda part: (_distance_to_zero(part == 0) <= radius).astype(np.float32),
+        )
+    return _in_window(values, radius + 1, lambda part: cv2.dilate(part, _disk(radius)))
 
 
 def shrink(mask: np.ndarray, *, pixels: int) -> np.ndarray:
@@ -174,8 +207,12 @@ def shrink(mask: np.ndarray, *, pixels: int) -> np.ndarray:
     if radius == 0:
         return values.copy()
     if _is_binary(values):
-        return (_distance_to_zero(values != 0) > radius).astype(np.float32)
-    return cv2.erode(values, _disk(radius))
+        return _in_window(
+            values,
+            radius + 1,
+            lambda part: (_distance_to_zero(part != 0) > radius).astype(np.float32),
+        )
+    return _in_window(values, radius + 1, lambda part: cv2.erode(part, _disk(radius)))
 
 
 def feather(mask: np.ndarray, *, sigma: float) -> np.ndarray:
@@ -190,12 +227,16 @@ def feather(mask: np.ndarray, *, sigma: float) -> np.ndarray:
     spread = _non_negative_float(sigma, "sigma")
     if spread == 0:
         return values.copy()
-    support = (values > 0).astype(np.float32)
-    # A blurred half-plane is Φ(d/σ); 2Φ − 1 maps the rim to 0 and the interior to 1.
-    blurred = cv2.GaussianBlur(support, (0, 0), sigmaX=spread, borderType=cv2.BORDER_REFLECT)
-    ramp = np.clip(blurred * 2 - 1, 0.0, 1.0)
-    ramp[ramp >= 1 - _SNAP] = 1.0
-    return (values * ramp).astype(np.float32)
+
+    def soften(part: np.ndarray) -> np.ndarray:
+        support = (part > 0).astype(np.float32)
+        # A blurred half-plane is Φ(d/σ); 2Φ − 1 maps the rim to 0 and the interior to 1.
+        blurred = cv2.GaussianBlur(support, (0, 0), sigmaX=spread, borderType=cv2.BORDER_REFLECT)
+        ramp = np.clip(blurred * 2 - 1, 0.0, 1.0)
+        ramp[ramp >= 1 - _SNAP] = 1.0
+        return part * ramp
+
+    return _in_window(values, _gaussian_reach(spread), soften)
 
 
 def blur(mask: np.ndarray, *, sigma: float) -> np.ndarray:
@@ -204,8 +245,15 @@ def blur(mask: np.ndarray, *, sigma: float) -> np.ndarray:
     spread = _non_negative_float(sigma, "sigma")
     if spread == 0:
         return values.copy()
-    blurred = cv2.GaussianBlur(values, (0, 0), sigmaX=spread, borderType=cv2.BORDER_REFLECT)
-    return np.clip(blurred, 0.0, 1.0).astype(np.float32)
+    return _in_window(
+        values,
+        _gaussian_reach(spread),
+        lambda part: np.clip(
+            cv2.GaussianBlur(part, (0, 0), sigmaX=spread, borderType=cv2.BORDER_REFLECT),
+            0.0,
+            1.0,
+        ),
+    )
 
 
 def fill_holes(mask: np.ndarray, *, max_area: int | None = None) -> np.ndarray:
