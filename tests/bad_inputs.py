@@ -56,6 +56,13 @@ def _png_header_only(width: int, height: int) -> bytes:
     )
 
 
+def _png_zero_width() -> bytes:
+    header = _chunk(b"IHDR", struct.pack(">IIBBBBB", 0, 10, 8, 0, 0, 0, 0))
+    return (
+        b"\x89PNG\r\n\x1a\n" + header + _chunk(b"IDAT", zlib.compress(b"")) + _chunk(b"IEND", b"")
+    )
+
+
 def _encode(array: np.ndarray, fmt: str, **options: object) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format=fmt, **options)
@@ -147,6 +154,13 @@ def make_bad_inputs(folder: str | Path) -> list[BadCase]:
             None,
             ImageTooLargeError,
             "over the limit",
+        ),
+        BadCase(
+            "image-zero-size",
+            write("zero.png", _png_zero_width()),
+            None,
+            UnreadableFileError,
+            "zero size",
         ),
         BadCase("image-gif", write("animation.gif", gif), None, UnsupportedFormatError, "GIF"),
         BadCase(

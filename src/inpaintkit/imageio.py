@@ -20,6 +20,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import io
@@ -140,7 +141,10 @@ def load_image(source: Any, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageDat
 def _read_file(name: str, *, what: str) -> bytes:
     path = Path(name)
     if path.is_dir():
-        raise UnreadableFileError(f"{what} {name} is a folder, not a file; pass an {what} file")
+        article = "an" if what[:1] in "aeiou" else "a"
+        raise UnreadableFileError(
+            f"{what} {name} is a folder, not a file; pass the path of {article} {what} file"
+        )
     if not path.exists():
         raise UnreadableFileError(f"{what} {name} does not exist; check the path")
     try:
@@ -212,12 +216,13 @@ def _unknown_format_error(data: bytes, name: str, what: str) -> InvalidInputErro
 
 
 def _looks_like_text(data: bytes) -> bool:
-    head = data[:4096]
+    # Incremental decoding tolerates a multi-byte character cut at the 4096-byte mark.
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        text = head.decode("utf-8")
+        text = decoder.decode(data[:4096], final=False)
     except UnicodeDecodeError:
         return False
-    return all(ch.isprintable() or ch in "\r\n\t\f" for ch in text)
+    return bool(text) and all(ch.isprintable() or ch in "\r\n\t\f" for ch in text)
 
 
 def _open_header(data: bytes, name: str, fmt: str, what: str) -> Any:
@@ -255,10 +260,14 @@ def _decode_image(data: bytes, name: str, *, max_pixels: int, what: str) -> Imag
     if fmt is None:
         raise _unknown_format_error(data, name, what)
     if fmt == "PNG":
-        from inpaintkit.png_chunks import first_bad_chunk
+        from inpaintkit.png_chunks import first_bad_chunk, read_header
 
         # Pillow does not verify the pixel chunks' checksums; damaged bytes would decode
         # silently into wrong pixels.
+        header = read_header(data)
+        if header is not None:
+            # Pillow rejects a zero dimension as "not identified"; say what it is.
+            _check_pixel_count((header.width, header.height), name, what, max_pixels)
         bad = first_bad_chunk(data)
         if bad is not None:
             raise UnreadableFileError(
