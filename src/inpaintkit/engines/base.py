@@ -25,6 +25,7 @@ class Capabilities:
     preferred_working_size: int | None = None
     deterministic: bool = True
     description: str = ""
+    params: tuple[str, ...] = ()  # engine options a user may set (besides the seed)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

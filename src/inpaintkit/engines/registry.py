@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 from inpaintkit.engines.base import Capabilities, Engine
-from inpaintkit.errors import EngineUnavailableError, UnknownEngineError
+from inpaintkit.errors import EngineUnavailableError, InvalidParameterError, UnknownEngineError
 
 
 @dataclass(frozen=True)
@@ -41,25 +42,41 @@ ENGINES: dict[str, EngineEntry] = {
         EngineEntry(
             "telea",
             f"{_CLASSICAL}:TeleaEngine",
-            Capabilities(description="OpenCV fast marching (Telea 2004): quick, smooth fill"),
+            Capabilities(
+                description="OpenCV fast marching (Telea 2004): quick, smooth fill",
+                params=("radius",),
+            ),
             requires=("cv2",),
         ),
         EngineEntry(
             "navier-stokes",
             f"{_CLASSICAL}:NavierStokesEngine",
-            Capabilities(description="OpenCV Navier-Stokes fluid fill: quick, smooth fill"),
+            Capabilities(
+                description="OpenCV Navier-Stokes fluid fill: quick, smooth fill",
+                params=("radius",),
+            ),
             requires=("cv2",),
         ),
         EngineEntry(
             "patchmatch",
             f"{_CLASSICAL}:PatchMatchEngine",
-            Capabilities(description="PatchMatch exemplar fill (pypatchmatch): copies texture"),
+            Capabilities(
+                description="PatchMatch exemplar fill (pypatchmatch): copies texture",
+                params=("patch_size",),
+            ),
             requires=("patchmatch",),
+        ),
+        EngineEntry(
+            "auto",
+            "inpaintkit.engines.auto:AutoEngine",
+            Capabilities(
+                description="picks per region: telea for thin strokes, else patchmatch",
+                params=("radius", "patch_size"),
+            ),
+            requires=("cv2", "patchmatch"),
         ),
     )
 }
-
-DEFAULT_ENGINE = "telea"
 
 
 def _missing_modules(entry: EngineEntry) -> list[str]:
@@ -74,9 +91,7 @@ def _unknown(name: str) -> UnknownEngineError:
 
 
 def resolve_engine_name(name: str) -> str:
-    """Map ``"auto"`` to the default engine and check the name exists."""
-    if name == "auto":
-        return DEFAULT_ENGINE
+    """Check the engine name exists and return it."""
     if name not in ENGINES:
         raise _unknown(name)
     return name
@@ -84,6 +99,17 @@ def resolve_engine_name(name: str) -> str:
 
 def engine_capabilities(name: str) -> Capabilities:
     return ENGINES[resolve_engine_name(name)].capabilities
+
+
+def check_engine_params(name: str, params: Mapping[str, object]) -> None:
+    """Reject engine options the engine does not know, naming the ones it does."""
+    accepted = engine_capabilities(name).params
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        known = ", ".join(accepted) if accepted else "none"
+        raise InvalidParameterError(
+            f"engine {name!r} has no option {', '.join(map(repr, unknown))}; its options: {known}"
+        )
 
 
 def list_engines() -> list[EngineStatus]:

@@ -1,0 +1,452 @@
+"""The command line: parse arguments into a Request, call the pipeline, report.
+
+No image logic lives here. Errors become one line on stderr and an exit code:
+2 for bad input (what to fix is in the message), 1 for an internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from inpaintkit.errors import EngineUnavailableError, InpaintKitError, InvalidInputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Inpainting with masks that do exactly what they say.",
+)
+mask_app = typer.Typer(no_args_is_help=True, help="Refine, lint and preview masks.")
+app.add_typer(mask_app, name="mask")
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 1
+
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _echo_json(data: dict[str, Any]) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+def _parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``["radius=3", "mode=fast"]`` → ``{"radius": 3, "mode": "fast"}`` (JSON values)."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise InvalidInputError(f"--param {pair!r} is not KEY=VALUE, e.g. --param radius=3")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    return params
+
+
+def _check_output(path: Path, overwrite: bool) -> None:
+    from inpaintkit.errors import OutputExistsError
+
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
+
+
+def _save_result(result: Any, picture_path: str, output: Path, overwrite: bool) -> list[str]:
+    from inpaintkit.imageio import load_image, save_image
+
+    source = load_image(picture_path) if picture_path else None
+    pixels = result.image[..., :3]
+    alpha = result.image[..., 3] if result.image.shape[-1] == 4 else None
+    return save_image(
+        output,
+        pixels,
+        alpha=alpha,
+        icc_profile=source.icc_profile if source else None,
+        recipe=result.recipe,
+        overwrite=overwrite,
+    )
+
+
+def _progress_bar(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True)
+    task = bar.add_task("inpainting regions", total=None)
+
+    def update(done: int, total: int) -> None:
+        if not bar.live.is_started:
+            bar.start()
+        bar.update(task, completed=done, total=total)
+        if done == total:
+            bar.stop()
+
+    return update
+
+
+def _summary(result: Any, output: Path, warnings: list[str]) -> dict[str, Any]:
+    return {
+        "output": str(output),
+        "engine": result.engine,
+        "seed": result.seed,
+        "regions": len(result.plan.regions),
+        "seam_score": round(result.seam_score, 3),
+        "findings": [f.to_dict() for f in result.findings],
+        "warnings": warnings,
+        "timings": {k: round(v, 4) for k, v in result.timings.items()},
+        "plan": result.plan.to_dict(),
+    }
+
+
+def _report(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _echo_json(summary)
+        return
+    for warning in summary["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+    for finding in summary["findings"]:
+        typer.echo(f"{finding['severity']}: {finding['message']}", err=True)
+    total = sum(summary["timings"].values())
+    typer.echo(
+        f"wrote {summary['output']} (engine {summary['engine']}, seed {summary['seed']}, "
+        f"{summary['regions']} region(s), seam score {summary['seam_score']}, {total:.2f} s)"
+    )
+
+
+@app.command()
+def run(
+    image: Annotated[str, typer.Argument(help="Photo to edit (PNG, JPEG, WebP, TIFF, BMP).")],
+    mask: Annotated[
+        str,
+        typer.Option(
+            "--mask", "-m", help="Mask file (white = regenerate), .npy, .json, or 'x0,y0,x1,y1'."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result.")],
+    engine: Annotated[str, typer.Option(help="Engine name; see `inpaintkit engines`.")] = "auto",
+    grow: Annotated[int, typer.Option(help="Grow the mask by N pixels.")] = 0,
+    feather: Annotated[float, typer.Option(help="Soft edge inside the mask, sigma in px.")] = 0.0,
+    padding: Annotated[int | None, typer.Option(help="Context around each region, px.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (echoed in the recipe).")] = None,
+    seam: Annotated[str, typer.Option(help="none, color, poisson or color+poisson.")] = "none",
+    mask_resize: Annotated[
+        bool, typer.Option("--mask-resize", help="Resize a mask of another size to the image.")
+    ] = False,
+    invert_mask: Annotated[
+        bool, typer.Option("--invert-mask", help="Black = regenerate instead of white.")
+    ] = False,
+    mask_alpha: Annotated[
+        str, typer.Option(help="For RGBA masks: auto, opaque or transparent = regenerate.")
+    ] = "auto",
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Engine option KEY=VALUE.")
+    ] = None,
+    max_pixels: Annotated[int, typer.Option(help="Refuse images larger than this.")] = 100_000_000,
+    side_by_side: Annotated[
+        Path | None, typer.Option(help="Also write a before | mask | after PNG here.")
+    ] = None,
+    overwrite: Overwrite = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Inpaint the masked part of IMAGE and write the result (PNG keeps outside pixels exact)."""
+    from inpaintkit.pipeline import run as run_pipeline
+    from inpaintkit.schema import make_request
+
+    _check_output(output, overwrite)
+    if side_by_side is not None:
+        _check_output(side_by_side, overwrite)
+    request = make_request(
+        image=image,
+        mask=mask,
+        engine=engine,
+        grow=grow,
+        feather=feather,
+        padding=padding,
+        seed=seed,
+        seam=seam,
+        mask_resize=mask_resize,
+        invert_mask=invert_mask,
+        mask_alpha=mask_alpha,
+        max_pixels=max_pixels,
+        engine_params=_parse_params(param or []),
+    )
+    result = run_pipeline(request, progress=_progress_bar(not as_json and sys.stderr.isatty()))
+    warnings = _save_result(result, image, output, overwrite)
+    summary = _summary(result, output, warnings)
+    if side_by_side is not None:
+        _write_side_by_side(image, result, side_by_side, overwrite)
+        summary["side_by_side"] = str(side_by_side)
+    _report(summary, as_json)
+    if side_by_side is not None and not as_json:
+        typer.echo(f"wrote {side_by_side} (before | mask | after)")
+
+
+def _write_side_by_side(image: str, result: Any, path: Path, overwrite: bool) -> None:
+    from inpaintkit.imageio import load_image, save_image
+    from inpaintkit.preview import side_by_side
+
+    before = load_image(image).pixels
+    save_image(path, side_by_side(before, result.mask, result.image), overwrite=overwrite)
+
+
+@app.command()
+def engines(as_json: JsonFlag = False) -> None:
+    """List the engines, what they can do, and whether they are ready here."""
+    from inpaintkit.engines.registry import list_engines
+
+    statuses = list_engines()
+    if as_json:
+        _echo_json(
+            {
+                s.name: {"ready": s.ready, "reason": s.reason, **s.capabilities.to_dict()}
+                for s in statuses
+            }
+        )
+        return
+    for s in statuses:
+        caps = s.capabilities
+        flags = [
+            "needs prompt" if caps.needs_prompt else "no prompt",
+            "soft masks" if caps.honours_soft_mask else "soft via compositing",
+            "deterministic" if caps.deterministic else "seeded",
+        ]
+        if caps.preferred_working_size:
+            flags.append(f"works at {caps.preferred_working_size}px")
+        state = "ready" if s.ready else f"not ready ({s.reason})"
+        typer.echo(f"{s.name:15} {state:10} {caps.description} [{', '.join(flags)}]")
+
+
+@app.command()
+def info(
+    path: Annotated[Path, typer.Argument(help="A PNG written by inpaintkit.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the recipe stored in a result PNG."""
+    recipe = _read_recipe_or_fail(path)
+    if as_json:
+        _echo_json(recipe)
+        return
+    typer.echo(
+        f"inpaintkit {recipe['inpaintkit']}: engine {recipe['engine']}, seed {recipe['seed']}"
+    )
+    typer.echo(f"image: {recipe['image']['source']} (sha256 {recipe['image']['sha256'][:16]}…)")
+    typer.echo(f"mask:  {recipe['mask']['source']} (sha256 {recipe['mask']['sha256'][:16]}…)")
+    options = ", ".join(f"{k}={v}" for k, v in recipe["options"].items())
+    typer.echo(f"options: {options}")
+    for region in recipe["plan"]["regions"]:
+        typer.echo(f"region: crop {region['crop']} working size {region['working_size']}")
+
+
+def _read_recipe_or_fail(path: Path) -> dict[str, Any]:
+    from inpaintkit.imageio import read_recipe
+
+    recipe = read_recipe(path)
+    if recipe is None:
+        raise InvalidInputError(
+            f"{path} has no inpaintkit recipe: only PNGs written by `inpaintkit run` carry one"
+        )
+    return recipe
+
+
+@app.command()
+def replay(
+    path: Annotated[Path, typer.Argument(help="A PNG written by inpaintkit.")],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the replayed result.")
+    ] = None,
+    image: Annotated[
+        str | None, typer.Option(help="Use this image instead of the recorded path.")
+    ] = None,
+    mask: Annotated[
+        str | None, typer.Option(help="Use this mask instead of the recorded path.")
+    ] = None,
+    overwrite: Overwrite = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-run the recipe in PATH and check the result matches it bit for bit."""
+    import numpy as np
+
+    from inpaintkit.imageio import load_image, load_mask, sha256_of
+    from inpaintkit.pipeline import run as run_pipeline
+    from inpaintkit.recipe import request_from_recipe
+
+    recipe = _read_recipe_or_fail(path)
+    request = request_from_recipe(recipe, image=image, mask=mask)
+    if output is not None:
+        _check_output(output, overwrite)
+    picture = load_image(request.image or "", max_pixels=request.max_pixels)
+    if sha256_of(picture.pixels) != recipe["image"]["sha256"]:
+        raise InvalidInputError(
+            f"image {request.image} differs from the one recorded in {path} (sha256 mismatch); "
+            "pass --image with the original"
+        )
+    mask_data = load_mask(
+        request.mask or "",
+        size=picture.size,
+        resize=request.mask_resize,
+        alpha=request.mask_alpha,
+        invert=request.invert_mask,
+    )
+    if sha256_of(mask_data.mask) != recipe["mask"]["sha256"]:
+        raise InvalidInputError(
+            f"mask {request.mask} differs from the one recorded in {path} (sha256 mismatch); "
+            "pass --mask with the original"
+        )
+    result = run_pipeline(request)
+    stored = load_image(path)
+    replayed = result.image[..., :3]
+    identical = stored.pixels.shape == replayed.shape and bool(
+        np.array_equal(stored.pixels, replayed)
+    )
+    if output is not None:
+        _save_result(result, request.image or "", output, overwrite)
+    summary = {
+        "recipe": str(path),
+        "identical": identical,
+        "output": str(output) if output else None,
+    }
+    if as_json:
+        _echo_json(summary)
+    else:
+        verdict = "reproduced bit for bit" if identical else "differs from the stored result"
+        typer.echo(f"{path}: {verdict}")
+    if not identical:
+        raise typer.Exit(EXIT_INTERNAL)
+
+
+@mask_app.command("refine")
+def mask_refine(
+    mask: Annotated[str, typer.Argument(help="Mask file, .npy, .json or 'x0,y0,x1,y1'.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the mask PNG.")],
+    image: Annotated[
+        str | None, typer.Option(help="The photo (for size, geometry masks and the preview).")
+    ] = None,
+    invert: Annotated[bool, typer.Option(help="Swap regenerate and keep.")] = False,
+    threshold: Annotated[float | None, typer.Option(help="Binarise at this level.")] = None,
+    fill_holes: Annotated[bool, typer.Option(help="Fill enclosed holes.")] = False,
+    remove_islands: Annotated[int, typer.Option(help="Drop regions under N pixels.")] = 0,
+    grow: Annotated[int, typer.Option(help="Grow by N pixels.")] = 0,
+    shrink: Annotated[int, typer.Option(help="Shrink by N pixels.")] = 0,
+    blur: Annotated[float, typer.Option(help="Gaussian blur, sigma in px.")] = 0.0,
+    feather: Annotated[float, typer.Option(help="Soft edge inside the mask, sigma px.")] = 0.0,
+    mask_resize: Annotated[bool, typer.Option("--mask-resize")] = False,
+    preview: Annotated[
+        Path | None, typer.Option(help="Write an overlay of the mask on --image here.")
+    ] = None,
+    overwrite: Overwrite = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Apply refine operations in a fixed order (invert, threshold, fill holes, remove
+    islands, grow, shrink, blur, feather), lint the result and write it."""
+    import numpy as np
+
+    from inpaintkit.imageio import load_image, load_mask, save_image
+    from inpaintkit.mask import refine as ops
+    from inpaintkit.mask.lint import lint_mask
+    from inpaintkit.preview import overlay_mask
+
+    _check_output(output, overwrite)
+    if preview is not None:
+        if image is None:
+            raise InvalidInputError("--preview needs --image: the photo to draw the mask on")
+        _check_output(preview, overwrite)
+    picture = load_image(image) if image else None
+    loaded = load_mask(
+        mask, size=picture.size if picture else None, resize=mask_resize, invert=invert
+    )
+    result = loaded.mask
+    if threshold is not None:
+        result = ops.threshold(result, level=threshold)
+    if fill_holes:
+        result = ops.fill_holes(result)
+    if remove_islands:
+        result = ops.remove_islands(result, min_area=remove_islands)
+    if grow:
+        result = ops.grow(result, pixels=grow)
+    if shrink:
+        result = ops.shrink(result, pixels=shrink)
+    if blur:
+        result = ops.blur(result, sigma=blur)
+    if feather:
+        result = ops.feather(result, sigma=feather)
+    findings = [*loaded.findings, *lint_mask(None, result)]
+    save_image(output, np.rint(result * 255).astype(np.uint8), overwrite=overwrite)
+    if preview is not None and picture is not None:
+        save_image(preview, overlay_mask(picture.pixels, result), overwrite=overwrite)
+    summary = {
+        "output": str(output),
+        "preview": str(preview) if preview else None,
+        "coverage": round(float(result.mean()), 6),
+        "findings": [f.to_dict() for f in findings],
+    }
+    if as_json:
+        _echo_json(summary)
+        return
+    for finding in findings:
+        typer.echo(f"{finding.severity}: {finding.message}", err=True)
+    typer.echo(f"wrote {output} (coverage {summary['coverage']:.2%})")
+    if preview is not None:
+        typer.echo(f"wrote {preview} (overlay)")
+
+
+@mask_app.command("lint")
+def mask_lint(
+    mask: Annotated[str, typer.Argument(help="Mask file, .npy, .json or 'x0,y0,x1,y1'.")],
+    image: Annotated[str | None, typer.Option(help="The photo the mask belongs to.")] = None,
+    mask_resize: Annotated[bool, typer.Option("--mask-resize")] = False,
+    latent_scale: Annotated[int, typer.Option(help="Latent cell size of the target model.")] = 8,
+    as_json: JsonFlag = False,
+) -> None:
+    """Report what a user should know about a mask before running it."""
+    from inpaintkit.imageio import load_image, load_mask
+    from inpaintkit.mask.lint import lint_mask
+
+    picture = load_image(image) if image else None
+    loaded = load_mask(mask, size=picture.size if picture else None, resize=mask_resize)
+    findings = [*loaded.findings, *lint_mask(None, loaded.mask, latent_scale=latent_scale)]
+    if as_json:
+        _echo_json({"mask": mask, "findings": [f.to_dict() for f in findings]})
+        return
+    if not findings:
+        typer.echo(f"{mask}: no findings")
+    for finding in findings:
+        typer.echo(f"{finding.severity}: [{finding.code}] {finding.message}")
+
+
+def main() -> None:
+    """Console entry point: turn errors into one line and an exit code, never a traceback."""
+    try:
+        code = app(standalone_mode=False)
+        sys.exit(code if isinstance(code, int) else 0)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except (InvalidInputError, EngineUnavailableError) as error:
+        typer.echo("error: " + " ".join(str(error).split()), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as error:  # the last line of defence against tracebacks
+        import click
+
+        if isinstance(error, click.exceptions.Abort):
+            sys.exit(130)
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if os.environ.get("INPAINTKIT_DEBUG"):
+            raise
+        kind = "internal error" if not isinstance(error, InpaintKitError) else "error"
+        detail = " ".join(str(error).split())
+        typer.echo(
+            f"{kind}: {type(error).__name__}: {detail} (set INPAINTKIT_DEBUG=1 for details)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,223 @@
+"""The pipeline: one short function that wires the stages together.
+
+inputs → validate/convert → mask refine → plan regions → engine → composite → result.
+Every front end calls :func:`run` (or :func:`inpaint`, its keyword-argument form).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from inpaintkit.composite import composite_region_into, match_colors, poisson_blend, seam_score
+from inpaintkit.engines.registry import (
+    check_engine_params,
+    engine_capabilities,
+    get_engine,
+    resolve_engine_name,
+)
+from inpaintkit.imageio import ImageData, MaskData, load_image, load_mask, sha256_of
+from inpaintkit.mask.lint import lint_mask
+from inpaintkit.mask.refine import feather, grow
+from inpaintkit.prepare.plan import crop_mask, crop_region, plan_regions, uncrop
+from inpaintkit.recipe import build_recipe
+from inpaintkit.schema import Request, make_request
+from inpaintkit.types import Region, Result
+
+Progress = Callable[[int, int], None]
+ImageSource = Any  # a path, bytes or an array; imageio validates it
+MaskSource = Any  # a path, a box string or an array
+
+
+def inpaint(
+    image: ImageSource,
+    mask: MaskSource,
+    *,
+    engine: str = "auto",
+    grow: int = 0,
+    feather: float = 0.0,
+    padding: int | None = None,
+    seed: int | None = None,
+    seam: str = "none",
+    mask_resize: bool = False,
+    invert_mask: bool = False,
+    max_pixels: int | None = None,
+    progress: Progress | None = None,
+    **engine_params: Any,
+) -> Result:
+    """Inpaint ``mask`` (1 = regenerate) in ``image``; pixels where the mask is 0 are kept
+    bit for bit. ``image`` and ``mask`` may be paths or arrays (uint8, uint16 or float32).
+
+    >>> import numpy as np
+    >>> photo = np.full((32, 32, 3), 200, np.uint8)
+    >>> hole = np.zeros((32, 32), np.float32); hole[8:16, 8:16] = 1
+    >>> result = inpaint(photo, hole, engine="telea", seed=0)
+    >>> bool((result.image[hole == 0] == photo[hole == 0]).all())
+    True
+    """
+    options: dict[str, Any] = {
+        "engine": engine,
+        "grow": grow,
+        "feather": feather,
+        "padding": padding,
+        "seed": seed,
+        "seam": seam,
+        "mask_resize": mask_resize,
+        "invert_mask": invert_mask,
+        "engine_params": engine_params,
+    }
+    if max_pixels is not None:
+        options["max_pixels"] = max_pixels
+    for name, source in (("image", image), ("mask", mask)):
+        if isinstance(source, str):
+            options[name] = source
+        elif hasattr(source, "__fspath__"):
+            options[name] = str(source)
+    return run(make_request(**options), image=image, mask=mask, progress=progress)
+
+
+class _Stopwatch:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def run(
+    request: Request,
+    *,
+    image: ImageSource | None = None,
+    mask: MaskSource | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """Run one request; ``image``/``mask`` override the request's paths with loaded data."""
+    engine_name = resolve_engine_name(request.engine)
+    check_engine_params(engine_name, request.engine_params)
+    clock = _Stopwatch()
+    with clock.stage("load"):
+        picture = load_image(_pick(image, request.image, "image"), max_pixels=request.max_pixels)
+        mask_data = load_mask(
+            _pick(mask, request.mask, "mask"),
+            size=picture.size,
+            resize=request.mask_resize,
+            alpha=request.mask_alpha,
+            invert=request.invert_mask,
+            max_pixels=request.max_pixels,
+        )
+    with clock.stage("refine"):
+        refined = _refine(mask_data.mask, request)
+        findings = [*mask_data.findings, *lint_mask(None, refined)]
+    capabilities = engine_capabilities(engine_name)
+    with clock.stage("plan"):
+        plan = plan_regions(
+            picture.size,
+            refined,
+            padding=request.padding,
+            multiple=capabilities.size_multiple,
+            working_size=capabilities.preferred_working_size,
+        )
+    engine = get_engine(engine_name)
+    seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+    output = picture.pixels.copy()
+    scores = []
+    for index, region in enumerate(plan.regions):
+        with clock.stage("engine"):
+            crop = crop_region(picture.pixels, region)
+            generated = engine.inpaint(
+                crop,
+                crop_mask(refined, region),
+                params={**request.engine_params, "seed": seed + index},
+            )
+        with clock.stage("composite"):
+            generated = _treat_seam(uncrop(generated, region), picture, refined, region, request)
+            composite_region_into(output, generated, refined, region.crop)
+            scores.append(_region_seam_score(picture, output, refined, region))
+        if progress is not None:
+            progress(index + 1, len(plan.regions))
+    recipe = build_recipe(
+        request,
+        engine=engine_name,
+        seed=seed,
+        plan=plan,
+        image_sha256=sha256_of(picture.pixels),
+        mask_sha256=sha256_of(mask_data.mask),
+        image_source=picture.source,
+        mask_source=mask_data.source,
+    )
+    if picture.alpha is not None:
+        output = np.dstack([output, picture.alpha])
+    return Result(
+        image=output,
+        mask=refined,
+        plan=plan,
+        engine=engine_name,
+        seed=seed,
+        seam_score=max(scores, default=0.0),
+        findings=findings,
+        timings=clock.timings,
+        recipe=recipe,
+    )
+
+
+def _pick(given: Any, from_request: str | None, what: str) -> Any:
+    if given is not None:
+        return given
+    if from_request is None:
+        from inpaintkit.errors import InvalidInputError
+
+        raise InvalidInputError(f"no {what} given: pass an {what} path or array")
+    return from_request
+
+
+def _refine(mask: np.ndarray, request: Request) -> np.ndarray:
+    if request.grow:
+        mask = grow(mask, pixels=request.grow)
+    if request.feather:
+        mask = feather(mask, sigma=request.feather)
+    return mask
+
+
+def _treat_seam(
+    generated: np.ndarray,
+    picture: ImageData,
+    mask: np.ndarray,
+    region: Region,
+    request: Request,
+) -> np.ndarray:
+    if request.seam == "none":
+        return generated
+    original = _float_crop(picture, region)
+    region_mask = mask[region.crop.slices]
+    if "color" in request.seam:
+        generated = match_colors(generated, original, region_mask)
+    if "poisson" in request.seam:
+        generated = poisson_blend(original, generated, region_mask)
+    return generated
+
+
+def _region_seam_score(
+    picture: ImageData, output: np.ndarray, mask: np.ndarray, region: Region
+) -> float:
+    scale = _scale(picture.pixels.dtype)
+    result_crop = output[region.crop.slices].astype(np.float32) / scale
+    return seam_score(_float_crop(picture, region), result_crop, mask[region.crop.slices])
+
+
+def _float_crop(picture: ImageData, region: Region) -> np.ndarray:
+    return picture.pixels[region.crop.slices].astype(np.float32) / _scale(picture.pixels.dtype)
+
+
+def _scale(dtype: np.dtype[Any]) -> float:
+    return {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(np.dtype(dtype), 1.0)
+
+
+__all__ = ["ImageData", "MaskData", "inpaint", "run"]

@@ -1,0 +1,44 @@
+"""Pictures for people: a mask overlay and a before | mask | after strip."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+OVERLAY_COLOR = np.array([1.0, 0.15, 0.15], np.float32)
+
+
+def to_float_rgb(pixels: np.ndarray) -> np.ndarray:
+    """Float32 RGB in [0, 1] from uint8/uint16/float RGB or RGBA (alpha dropped)."""
+    scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(pixels.dtype, 1.0)
+    rgb = pixels[..., :3] if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=-1)
+    return rgb.astype(np.float32) / scale
+
+
+def overlay_mask(image: np.ndarray, mask: np.ndarray, *, opacity: float = 0.55) -> np.ndarray:
+    """Tint the masked area red (soft masks tint partly) and outline its border."""
+    rgb = to_float_rgb(image)
+    weight = (mask * opacity)[..., None]
+    tinted = rgb * (1 - weight) + OVERLAY_COLOR * weight
+    edges = cv2.morphologyEx((mask > 0.5).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3)))
+    tinted[edges > 0] = OVERLAY_COLOR
+    return tinted.astype(np.float32)
+
+
+def side_by_side(
+    before: np.ndarray, mask: np.ndarray, after: np.ndarray, *, gap: int = 8
+) -> np.ndarray:
+    """``before | mask overlay | after`` as one uint8 RGB picture with captions."""
+    panels = [to_float_rgb(before), overlay_mask(before, mask), to_float_rgb(after)]
+    height, width = panels[0].shape[:2]
+    caption = max(24, height // 18)
+    strip = np.full((height + caption, 3 * width + 2 * gap, 3), 255, np.uint8)
+    for index, (panel, label) in enumerate(zip(panels, ("before", "mask", "after"), strict=True)):
+        x = index * (width + gap)
+        strip[caption:, x : x + width] = np.clip(np.rint(panel * 255), 0, 255).astype(np.uint8)
+        scale = caption / 40
+        cv2.putText(
+            strip, label, (x + 6, int(caption * 0.75)), cv2.FONT_HERSHEY_SIMPLEX, scale,
+            (25, 25, 25), max(1, int(scale * 2)), cv2.LINE_AA,
+        )  # fmt: skip
+    return strip
