@@ -57,17 +57,15 @@ def _check_output(path: Path, overwrite: bool) -> None:
         raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
 
 
-def _save_result(result: Any, picture_path: str, output: Path, overwrite: bool) -> list[str]:
-    from inpaintkit.imageio import load_image, save_image
+def _save_result(result: Any, output: Path, overwrite: bool) -> list[str]:
+    from inpaintkit.imageio import save_image
 
-    source = load_image(picture_path) if picture_path else None
-    pixels = result.image[..., :3]
-    alpha = result.image[..., 3] if result.image.shape[-1] == 4 else None
+    has_alpha = result.image.shape[-1] == 4
     return save_image(
         output,
-        pixels,
-        alpha=alpha,
-        icc_profile=source.icc_profile if source else None,
+        result.image[..., :3],
+        alpha=result.image[..., 3] if has_alpha else None,
+        icc_profile=result.icc_profile,
         recipe=result.recipe,
         overwrite=overwrite,
     )
@@ -156,7 +154,6 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Inpaint the masked part of IMAGE and write the result (PNG keeps outside pixels exact)."""
-    from inpaintkit.pipeline import run as run_pipeline
     from inpaintkit.schema import make_request
 
     _check_output(output, overwrite)
@@ -177,23 +174,85 @@ def run(
         max_pixels=max_pixels,
         engine_params=_parse_params(param or []),
     )
+    _execute(request, output, side_by_side, overwrite, as_json)
+
+
+def _execute(
+    request: Any, output: Path, side_by_side: Path | None, overwrite: bool, as_json: bool
+) -> None:
+    """Run a request and write and report everything it asked for."""
+    from inpaintkit.pipeline import run as run_pipeline
+
     result = run_pipeline(request, progress=_progress_bar(not as_json and sys.stderr.isatty()))
-    warnings = _save_result(result, image, output, overwrite)
+    warnings = _save_result(result, output, overwrite)
     summary = _summary(result, output, warnings)
     if side_by_side is not None:
-        _write_side_by_side(image, result, side_by_side, overwrite)
+        _write_side_by_side(request, result, side_by_side, overwrite)
         summary["side_by_side"] = str(side_by_side)
     _report(summary, as_json)
     if side_by_side is not None and not as_json:
         typer.echo(f"wrote {side_by_side} (before | mask | after)")
 
 
-def _write_side_by_side(image: str, result: Any, path: Path, overwrite: bool) -> None:
-    from inpaintkit.imageio import load_image, save_image
-    from inpaintkit.preview import side_by_side
+def _write_side_by_side(request: Any, result: Any, path: Path, overwrite: bool) -> None:
+    import numpy as np
 
-    before = load_image(image).pixels
+    from inpaintkit.imageio import load_image, save_image
+    from inpaintkit.preview import side_by_side, to_float_rgb
+
+    before = to_float_rgb(load_image(request.image).pixels)
+    left, top, right, bottom = request.extend
+    # Outpainting: show the original on a grey canvas of the result's size.
+    before = np.pad(before, ((top, bottom), (left, right), (0, 0)), constant_values=0.5)
     save_image(path, side_by_side(before, result.mask, result.image), overwrite=overwrite)
+
+
+@app.command()
+def outpaint(
+    image: Annotated[str, typer.Argument(help="Photo to extend.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result.")],
+    left: Annotated[int, typer.Option(help="Pixels to add on the left.")] = 0,
+    top: Annotated[int, typer.Option(help="Pixels to add on top.")] = 0,
+    right: Annotated[int, typer.Option(help="Pixels to add on the right.")] = 0,
+    bottom: Annotated[int, typer.Option(help="Pixels to add at the bottom.")] = 0,
+    fill: Annotated[
+        str, typer.Option(help="Pre-fill of the new area: edge, mirror, blur, noise, telea.")
+    ] = "edge",
+    mask: Annotated[
+        str | None, typer.Option("--mask", "-m", help="Also regenerate this part of the photo.")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="Engine name; see `inpaintkit engines`.")] = "auto",
+    seed: Annotated[int | None, typer.Option(help="Random seed (echoed in the recipe).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="Engine option KEY=VALUE.")
+    ] = None,
+    side_by_side: Annotated[
+        Path | None, typer.Option(help="Also write a before | mask | after PNG here.")
+    ] = None,
+    overwrite: Overwrite = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Extend the canvas of IMAGE and fill the new border; the photo itself stays exact."""
+    from inpaintkit.errors import InvalidParameterError
+    from inpaintkit.schema import make_request
+
+    if not any((left, top, right, bottom)):
+        raise InvalidParameterError(
+            "nothing to outpaint: give at least one of --left, --top, --right, --bottom"
+        )
+    _check_output(output, overwrite)
+    if side_by_side is not None:
+        _check_output(side_by_side, overwrite)
+    request = make_request(
+        image=image,
+        mask=mask,
+        engine=engine,
+        seed=seed,
+        extend=(left, top, right, bottom),
+        extend_fill=fill,
+        engine_params=_parse_params(param or []),
+    )
+    _execute(request, output, side_by_side, overwrite, as_json)
 
 
 @app.command()
@@ -273,7 +332,7 @@ def replay(
     """Re-run the recipe in PATH and check the result matches it bit for bit."""
     import numpy as np
 
-    from inpaintkit.imageio import load_image, load_mask, sha256_of
+    from inpaintkit.imageio import load_image
     from inpaintkit.pipeline import run as run_pipeline
     from inpaintkit.recipe import request_from_recipe
 
@@ -281,32 +340,20 @@ def replay(
     request = request_from_recipe(recipe, image=image, mask=mask)
     if output is not None:
         _check_output(output, overwrite)
-    picture = load_image(request.image or "", max_pixels=request.max_pixels)
-    if sha256_of(picture.pixels) != recipe["image"]["sha256"]:
-        raise InvalidInputError(
-            f"image {request.image} differs from the one recorded in {path} (sha256 mismatch); "
-            "pass --image with the original"
-        )
-    mask_data = load_mask(
-        request.mask or "",
-        size=picture.size,
-        resize=request.mask_resize,
-        alpha=request.mask_alpha,
-        invert=request.invert_mask,
-    )
-    if sha256_of(mask_data.mask) != recipe["mask"]["sha256"]:
-        raise InvalidInputError(
-            f"mask {request.mask} differs from the one recorded in {path} (sha256 mismatch); "
-            "pass --mask with the original"
-        )
     result = run_pipeline(request)
+    for name in ("image", "mask"):
+        if result.recipe[name]["sha256"] != recipe[name]["sha256"]:
+            raise InvalidInputError(
+                f"{name} {result.recipe[name]['source']} differs from the one recorded in "
+                f"{path} (sha256 mismatch); pass --{name} with the original"
+            )
     stored = load_image(path)
     replayed = result.image[..., :3]
     identical = stored.pixels.shape == replayed.shape and bool(
         np.array_equal(stored.pixels, replayed)
     )
     if output is not None:
-        _save_result(result, request.image or "", output, overwrite)
+        _save_result(result, output, overwrite)
     summary = {
         "recipe": str(path),
         "identical": identical,

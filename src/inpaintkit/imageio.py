@@ -541,7 +541,7 @@ def sha256_of(source: Any) -> str:
     array = np.ascontiguousarray(source, dtype=source.dtype.newbyteorder("<"))
     digest = hashlib.sha256()
     digest.update(f"{array.dtype.str}{array.shape}".encode())
-    digest.update(array.tobytes())
+    digest.update(array.data.cast("B"))  # no copy: these can be 8K images
     return digest.hexdigest()
 
 
@@ -693,13 +693,15 @@ def _mask_from_array(array: Any, name: str, *, max_pixels: int) -> tuple[np.ndar
             array.astype(np.float32) / np.float32(_scale_of(array.dtype))
         ), array.dtype == np.uint8
     if array.dtype.kind == "f":
-        values = array.astype(np.float32)
-        if not np.isfinite(values).all():
+        # No copy and no temporary the size of the mask: min and max already expose NaN
+        # (it propagates) and infinities (out of range), and masks can be 8K.
+        values = array.astype(np.float32, copy=False)
+        low, high = float(values.min()), float(values.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
             raise InvalidMaskError(
                 f"mask {name} contains NaN or infinite values; replace them, e.g. "
                 "numpy.nan_to_num(mask)"
             )
-        low, high = float(values.min()), float(values.max())
         if low < 0.0 or high > 1.0:
             raise InvalidMaskError(
                 f"mask {name} has values in [{low:g}, {high:g}], outside [0, 1]; "

@@ -10,6 +10,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,10 +22,13 @@ from inpaintkit.engines.registry import (
     get_engine,
     resolve_engine_name,
 )
+from inpaintkit.errors import InvalidInputError
 from inpaintkit.imageio import ImageData, MaskData, load_image, load_mask, sha256_of
 from inpaintkit.mask.lint import lint_mask
 from inpaintkit.mask.refine import feather, grow
+from inpaintkit.prepare.outpaint import extend_canvas
 from inpaintkit.prepare.plan import crop_mask, crop_region, plan_regions, uncrop
+from inpaintkit.preview import to_float_rgb
 from inpaintkit.recipe import build_recipe
 from inpaintkit.schema import Request, make_request
 from inpaintkit.types import Region, Result
@@ -105,42 +109,44 @@ def run(
     clock = _Stopwatch()
     with clock.stage("load"):
         picture = load_image(_pick(image, request.image, "image"), max_pixels=request.max_pixels)
-        mask_data = load_mask(
-            _pick(mask, request.mask, "mask"),
-            size=picture.size,
-            resize=request.mask_resize,
-            alpha=request.mask_alpha,
-            invert=request.invert_mask,
-            max_pixels=request.max_pixels,
-        )
+        image_sha256 = sha256_of(picture.pixels)
+        mask_data = _load_mask(mask, request, picture)
+        mask_sha256 = sha256_of(mask_data.mask)
     with clock.stage("refine"):
         refined = _refine(mask_data.mask, request)
-        findings = [*mask_data.findings, *lint_mask(None, refined)]
+        findings = list(mask_data.findings)
+        if refined.any():  # outpainting may come without a mask of its own
+            findings += lint_mask(None, refined)
+        if request.outpaints:
+            picture, refined = _extend(picture, refined, request)
     capabilities = engine_capabilities(engine_name)
     with clock.stage("plan"):
         plan = plan_regions(
             picture.size,
             refined,
-            padding=request.padding,
+            padding=request.padding if request.padding is not None else capabilities.context,
             multiple=capabilities.size_multiple,
             working_size=capabilities.preferred_working_size,
         )
     engine = get_engine(engine_name)
     seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-    output = picture.pixels.copy()
+    # load_image gave us our own copy of the pixels: composite into it, region by region
+    # (regions never overlap), instead of copying a possibly 8K image once more.
+    output = picture.pixels
     scores = []
     for index, region in enumerate(plan.regions):
+        original = _float_crop(picture, region)
         with clock.stage("engine"):
-            crop = crop_region(picture.pixels, region)
             generated = engine.inpaint(
-                crop,
+                crop_region(picture.pixels, region),
                 crop_mask(refined, region),
                 params={**request.engine_params, "seed": seed + index},
             )
         with clock.stage("composite"):
-            generated = _treat_seam(uncrop(generated, region), picture, refined, region, request)
+            generated = _treat_seam(uncrop(generated, region), original, refined, region, request)
             composite_region_into(output, generated, refined, region.crop)
-            scores.append(_region_seam_score(picture, output, refined, region))
+            result_crop = _float_crop(picture, region)
+            scores.append(seam_score(original, result_crop, refined[region.crop.slices]))
         if progress is not None:
             progress(index + 1, len(plan.regions))
     recipe = build_recipe(
@@ -148,8 +154,8 @@ def run(
         engine=engine_name,
         seed=seed,
         plan=plan,
-        image_sha256=sha256_of(picture.pixels),
-        mask_sha256=sha256_of(mask_data.mask),
+        image_sha256=image_sha256,
+        mask_sha256=mask_sha256,
         image_source=picture.source,
         mask_source=mask_data.source,
     )
@@ -165,6 +171,7 @@ def run(
         findings=findings,
         timings=clock.timings,
         recipe=recipe,
+        icc_profile=picture.icc_profile,
     )
 
 
@@ -172,10 +179,37 @@ def _pick(given: Any, from_request: str | None, what: str) -> Any:
     if given is not None:
         return given
     if from_request is None:
-        from inpaintkit.errors import InvalidInputError
-
         raise InvalidInputError(f"no {what} given: pass an {what} path or array")
     return from_request
+
+
+def _load_mask(mask: MaskSource | None, request: Request, picture: ImageData) -> MaskData:
+    if mask is None and request.mask is None and request.outpaints:
+        return MaskData(np.zeros(picture.pixels.shape[:2], np.float32), source="<none>")
+    return load_mask(
+        _pick(mask, request.mask, "mask"),
+        size=picture.size,
+        resize=request.mask_resize,
+        alpha=request.mask_alpha,
+        invert=request.invert_mask,
+        max_pixels=request.max_pixels,
+    )
+
+
+def _extend(picture: ImageData, mask: np.ndarray, request: Request) -> tuple[ImageData, np.ndarray]:
+    """Outpainting: grow the canvas, pre-fill it, and add the new area to the mask."""
+    left, top, right, bottom = request.extend
+    sides = {"left": left, "top": top, "right": right, "bottom": bottom}
+    pixels = picture.pixels if picture.alpha is None else np.dstack([picture.pixels, picture.alpha])
+    canvas, new_area = extend_canvas(
+        pixels, **sides, fill=request.extend_fill, seed=request.seed or 0
+    )
+    extended = replace(
+        picture,
+        pixels=canvas[..., :3],
+        alpha=canvas[..., 3] if canvas.shape[-1] == 4 else None,
+    )
+    return extended, np.maximum(np.pad(mask, ((top, bottom), (left, right))), new_area)
 
 
 def _refine(mask: np.ndarray, request: Request) -> np.ndarray:
@@ -188,14 +222,13 @@ def _refine(mask: np.ndarray, request: Request) -> np.ndarray:
 
 def _treat_seam(
     generated: np.ndarray,
-    picture: ImageData,
+    original: np.ndarray,
     mask: np.ndarray,
     region: Region,
     request: Request,
 ) -> np.ndarray:
     if request.seam == "none":
         return generated
-    original = _float_crop(picture, region)
     region_mask = mask[region.crop.slices]
     if "color" in request.seam:
         generated = match_colors(generated, original, region_mask)
@@ -204,20 +237,8 @@ def _treat_seam(
     return generated
 
 
-def _region_seam_score(
-    picture: ImageData, output: np.ndarray, mask: np.ndarray, region: Region
-) -> float:
-    scale = _scale(picture.pixels.dtype)
-    result_crop = output[region.crop.slices].astype(np.float32) / scale
-    return seam_score(_float_crop(picture, region), result_crop, mask[region.crop.slices])
-
-
 def _float_crop(picture: ImageData, region: Region) -> np.ndarray:
-    return picture.pixels[region.crop.slices].astype(np.float32) / _scale(picture.pixels.dtype)
-
-
-def _scale(dtype: np.dtype[Any]) -> float:
-    return {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(np.dtype(dtype), 1.0)
+    return to_float_rgb(picture.pixels[region.crop.slices])
 
 
 __all__ = ["ImageData", "MaskData", "inpaint", "run"]

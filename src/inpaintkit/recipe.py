@@ -44,9 +44,10 @@ def request_from_recipe(
     """The request that reproduces ``recipe``; ``image``/``mask`` override the stored paths."""
     from inpaintkit.schema import make_request
 
+    recorded_mask = recipe["mask"]["source"]
     return make_request(
         image=image or recipe["image"]["source"],
-        mask=mask or recipe["mask"]["source"],
+        mask=mask or (None if recorded_mask == "<none>" else recorded_mask),
         engine=recipe["engine"],
         seed=recipe["seed"],
         **recipe["options"],

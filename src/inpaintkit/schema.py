@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from inpaintkit.errors import InvalidParameterError
 
 SeamTreatment = Literal["none", "color", "poisson", "color+poisson"]
 MaskAlpha = Literal["auto", "opaque", "transparent"]
+ExtendFill = Literal["edge", "mirror", "blur", "noise", "telea"]
 
 DEFAULT_MAX_PIXELS = 100_000_000
 
@@ -37,7 +38,22 @@ class Request(BaseModel):
     mask_alpha: MaskAlpha = "auto"
     seam: SeamTreatment = "none"
     max_pixels: int = Field(DEFAULT_MAX_PIXELS, gt=0)
+    extend: tuple[int, int, int, int] = Field(
+        (0, 0, 0, 0), description="outpainting: pixels to add left, top, right, bottom"
+    )
+    extend_fill: ExtendFill = "edge"
     engine_params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("extend")
+    @classmethod
+    def _extend_is_not_negative(cls, value: tuple[int, int, int, int]) -> tuple[int, ...]:
+        if min(value) < 0 or max(value) > 16384:
+            raise ValueError("each side must be between 0 and 16384 pixels")
+        return value
+
+    @property
+    def outpaints(self) -> bool:
+        return any(self.extend)
 
 
 def make_request(**options: Any) -> Request:

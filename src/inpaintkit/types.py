@@ -175,3 +175,4 @@ class Result:
     findings: list[LintFinding] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     recipe: dict[str, Any] = field(default_factory=dict)
+    icc_profile: bytes | None = None  # the input's colour profile, to write back with the image

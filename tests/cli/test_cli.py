@@ -199,3 +199,23 @@ def test_real_console_script_error_is_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "missing.jpg" in done.stderr
     assert not (tmp_path / "o.png").exists()
+
+
+def test_outpaint_command_and_replay(files, tmp_path, capsys):
+    image_path, _ = files
+    out, strip = tmp_path / "wide.png", tmp_path / "strip.png"
+    code, _, _ = run_cli(
+        "outpaint", image_path, "--right", 32, "--top", 8, "-o", out, "--seed", 4,
+        "--side-by-side", strip, capsys=capsys,
+    )  # fmt: skip
+    assert code == 0 and Image.open(out).size == (128 + 32, 96 + 8) and strip.exists()
+    kept = np.asarray(Image.open(out))[8:, :128]
+    assert np.array_equal(kept, np.asarray(Image.open(image_path)))
+    code, stdout, _ = run_cli("replay", out, capsys=capsys)
+    assert code == 0 and "bit for bit" in stdout
+
+
+def test_outpaint_without_sides_is_exit_2(files, tmp_path, capsys):
+    image_path, _ = files
+    code, _, stderr = run_cli("outpaint", image_path, "-o", tmp_path / "o.png", capsys=capsys)
+    assert code == 2 and "--right" in stderr

@@ -40,3 +40,16 @@ def test_patchmatch_is_deterministic_for_a_seed():
     a = engine.inpaint(image, mask, params={"seed": 7})
     b = engine.inpaint(image, mask, params={"seed": 7})
     assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["telea", "navier-stokes"])
+def test_diffusion_fill_keeps_16_bit_precision(name):
+    y, x = np.mgrid[0:64, 0:64].astype(np.float32)
+    smooth = np.stack([x / 64, y / 64, (x + y) / 128], axis=-1) + np.float32(1 / 65535)
+    mask = np.zeros((64, 64), np.float32)
+    mask[24:40, 24:40] = 1
+    out = get_engine(name).inpaint(smooth, mask, params={"seed": 0})
+    assert out.min() >= 0 and out.max() <= 1
+    assert np.abs(out - smooth)[mask > 0].mean() < 0.03
+    # not quantised to 8 bits inside the hole
+    assert not np.array_equal(out, np.rint(out * 255) / 255)

@@ -108,3 +108,28 @@ def test_bad_options_raise_clear_errors(photo_u8, hole):
         inpaintkit.inpaint(photo_u8, np.zeros_like(hole))
     with pytest.raises(InvalidParameterError, match="seam"):
         inpaintkit.inpaint(photo_u8, hole, seam="sparkles")
+
+
+def test_outpainting_extends_canvas_and_keeps_the_photo_exact(photo_u8):
+    from inpaintkit.pipeline import run
+    from inpaintkit.schema import make_request
+
+    request = make_request(engine="telea", extend=(8, 0, 24, 16), extend_fill="blur", seed=2)
+    result = run(request, image=photo_u8)
+    height, width = photo_u8.shape[:2]
+    assert result.image.shape == (height + 16, width + 32, 3)
+    assert np.array_equal(result.image[0:height, 8 : 8 + width], photo_u8)
+    assert result.mask[0:height, 8 : 8 + width].max() == 0 and result.mask[-1].min() == 1
+    assert not any(f.code == "empty" for f in result.findings)
+
+
+def test_outpainting_with_a_mask_regenerates_both(photo_u8, hole):
+    from inpaintkit.pipeline import run
+    from inpaintkit.schema import make_request
+
+    result = run(
+        make_request(engine="telea", extend=(0, 10, 0, 0), seed=0), image=photo_u8, mask=hole
+    )
+    assert np.array_equal(result.mask[10:], hole)
+    keep = result.mask[10:] == 0
+    assert np.array_equal(result.image[10:][keep], photo_u8[keep])

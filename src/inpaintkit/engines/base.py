@@ -26,6 +26,9 @@ class Capabilities:
     deterministic: bool = True
     description: str = ""
     params: tuple[str, ...] = ()  # engine options a user may set (besides the seed)
+    # Context in pixels the engine needs around a hole; None = in proportion to the hole,
+    # for fills that copy texture from around it.
+    context: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

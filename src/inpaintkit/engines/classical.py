@@ -39,15 +39,21 @@ class _OpenCVEngine:
     def inpaint(
         self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
     ) -> np.ndarray:
-        radius = _int_param(params, "radius", 5, 1, 64)
+        radius = _int_param(params, "radius", 3, 1, 64)
         hole = _hole(mask)
-        # OpenCV fills 3-channel images only as uint8; one float32 channel at a time keeps
-        # 16-bit inputs from being quantised to 8 bits inside the hole.
+        levels = image * 255.0
+        eight_bit = np.rint(levels)
+        if np.array_equal(levels, eight_bit):
+            filled = cv2.inpaint(eight_bit.astype(np.uint8), hole, radius, self.flag)
+            return filled.astype(np.float32) / 255.0
+        # Finer than 8 bits (a 16-bit photo): OpenCV fills 3 channels only as uint8, so fill
+        # one float channel at a time. Telea's float path misbehaves on [0, 1] data in
+        # OpenCV 5, but is exact on the 0..255 scale it was written for.
         channels = [
-            cv2.inpaint(np.ascontiguousarray(image[..., c]), hole, radius, self.flag)
+            cv2.inpaint(np.ascontiguousarray(levels[..., c]), hole, radius, self.flag)
             for c in range(3)
         ]
-        return np.clip(np.stack(channels, axis=-1), 0.0, 1.0).astype(np.float32)
+        return np.clip(np.stack(channels, axis=-1) / 255.0, 0.0, 1.0).astype(np.float32)
 
 
 class TeleaEngine(_OpenCVEngine):

@@ -35,6 +35,8 @@ class EngineStatus:
 
 
 _CLASSICAL = "inpaintkit.engines.classical"
+# Diffusion fills only read a few pixels past the hole's edge (their radius, at most 64).
+_DIFFUSION_CONTEXT = 72
 
 ENGINES: dict[str, EngineEntry] = {
     entry.name: entry
@@ -45,6 +47,7 @@ ENGINES: dict[str, EngineEntry] = {
             Capabilities(
                 description="OpenCV fast marching (Telea 2004): quick, smooth fill",
                 params=("radius",),
+                context=_DIFFUSION_CONTEXT,
             ),
             requires=("cv2",),
         ),
@@ -54,6 +57,7 @@ ENGINES: dict[str, EngineEntry] = {
             Capabilities(
                 description="OpenCV Navier-Stokes fluid fill: quick, smooth fill",
                 params=("radius",),
+                context=_DIFFUSION_CONTEXT,
             ),
             requires=("cv2",),
         ),

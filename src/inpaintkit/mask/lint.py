@@ -12,6 +12,7 @@ untouched background would otherwise swamp every statistic on a large image.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -120,17 +121,9 @@ def _tiny_islands(selected: np.ndarray, min_area: int) -> LintFinding | None:
     )
 
 
-def _touches_border(selected: np.ndarray) -> LintFinding | None:
-    sides = [
-        name
-        for name, edge in (
-            ("top", selected[0]),
-            ("bottom", selected[-1]),
-            ("left", selected[:, 0]),
-            ("right", selected[:, -1]),
-        )
-        if edge.any()
-    ]
+def _touches_border(values: np.ndarray) -> LintFinding | None:
+    edges = (("top", values[0]), ("bottom", values[-1]), ("left", values[:, 0]))
+    sides = [name for name, edge in (*edges, ("right", values[:, -1])) if (edge >= 0.5).any()]
     if not sides:
         return None
     return LintFinding(
@@ -141,8 +134,15 @@ def _touches_border(selected: np.ndarray) -> LintFinding | None:
             "context on one side only. If you meant to extend the canvas, use outpainting "
             "instead of a mask."
         ),
-        box=_bounding_box(selected),
+        box=_bounding_box(values >= 0.5),
     )
+
+
+def _shifted(finding: LintFinding, dx: int, dy: int) -> LintFinding:
+    if finding.box is None:
+        return finding
+    x0, y0, x1, y1 = finding.box
+    return replace(finding, box=Box(x0 + dx, y0 + dy, x1 + dx, y1 + dy))
 
 
 def _value_findings(values: np.ndarray) -> list[LintFinding]:
@@ -257,14 +257,20 @@ def lint_mask(
                 box=_bounding_box(values > 0),
             )
         )
-    selected = values >= 0.5
+    border = _touches_border(values)
+    if border is not None:
+        findings.append(border)
+    # The remaining checks only need the marked area and a margin wider than their reach,
+    # so their cost follows the mask, not the image.
+    bounds = _bounding_box(values > 0)
+    assert bounds is not None
+    margin = scale + 1
+    x0, y0 = max(bounds.x0 - margin, 0), max(bounds.y0 - margin, 0)
+    area = values[y0 : bounds.y1 + margin, x0 : bounds.x1 + margin]
+    selected = area >= 0.5
+    local: list[LintFinding | None] = []
     if selected.any():
-        for check in (
-            _thin_parts(selected, scale),
-            _tiny_islands(selected, min_area),
-            _touches_border(selected),
-        ):
-            if check is not None:
-                findings.append(check)
-    findings.extend(_value_findings(values))
+        local += [_thin_parts(selected, scale), _tiny_islands(selected, min_area)]
+    local += _value_findings(area)
+    findings.extend(_shifted(f, x0, y0) for f in local if f is not None)
     return findings
