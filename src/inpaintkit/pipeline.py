@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -109,9 +110,12 @@ def run(
     clock = _Stopwatch()
     with clock.stage("load"):
         picture = load_image(_pick(image, request.image, "image"), max_pixels=request.max_pixels)
-        image_sha256 = sha256_of(picture.pixels)
         mask_data = _load_mask(mask, request, picture)
-        mask_sha256 = sha256_of(mask_data.mask)
+    # Hashing an 8K photo for the recipe takes as long as a small fill: do it beside the
+    # engine (hashlib releases the GIL) and wait for it before pixels are composited.
+    hasher = ThreadPoolExecutor(max_workers=1)
+    hashes = hasher.map(sha256_of, (picture.pixels, mask_data.mask))
+    hasher.shutdown(wait=False)
     with clock.stage("refine"):
         refined = _refine(mask_data.mask, request)
         findings = list(mask_data.findings)
@@ -143,6 +147,8 @@ def run(
                 params={**request.engine_params, "seed": seed + index},
             )
         with clock.stage("composite"):
+            if index == 0:  # plan_regions never returns an empty plan
+                image_sha256, mask_sha256 = hashes
             generated = _treat_seam(uncrop(generated, region), original, refined, region, request)
             composite_region_into(output, generated, refined, region.crop)
             result_crop = _float_crop(picture, region)
