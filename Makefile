@@ -23,7 +23,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/inpaintkit run examples/photo.png --mask examples/mask.png \
-	    -o out/demo.png --side-by-side out/demo_side_by_side.png --overwrite
+	    --grow 3 --seed 2 -o out/demo.png --side-by-side out/demo_side_by_side.png --overwrite
 
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 -m "not slow and not browser"

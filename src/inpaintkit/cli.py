@@ -50,6 +50,12 @@ def _parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
+def _default_output(image: str, tag: str) -> Path:
+    """``photo.jpg`` → ``photo.inpainted.png``: PNG, so pixels outside the mask stay exact."""
+    source = Path(image)
+    return source.with_name(f"{source.stem}.{tag}.png")
+
+
 def _check_output(path: Path, overwrite: bool) -> None:
     from inpaintkit.errors import OutputExistsError
 
@@ -127,7 +133,12 @@ def run(
             "--mask", "-m", help="Mask file (white = regenerate), .npy, .json, or 'x0,y0,x1,y1'."
         ),
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Where to write the result [default: IMAGE.inpainted.png]."
+        ),
+    ] = None,
     engine: Annotated[str, typer.Option(help="Engine name; see `inpaintkit engines`.")] = "auto",
     grow: Annotated[int, typer.Option(help="Grow the mask by N pixels.")] = 0,
     feather: Annotated[float, typer.Option(help="Soft edge inside the mask, sigma in px.")] = 0.0,
@@ -156,6 +167,7 @@ def run(
     """Inpaint the masked part of IMAGE and write the result (PNG keeps outside pixels exact)."""
     from inpaintkit.schema import make_request
 
+    output = output or _default_output(image, "inpainted")
     _check_output(output, overwrite)
     if side_by_side is not None:
         _check_output(side_by_side, overwrite)
@@ -210,7 +222,12 @@ def _write_side_by_side(request: Any, result: Any, path: Path, overwrite: bool) 
 @app.command()
 def outpaint(
     image: Annotated[str, typer.Argument(help="Photo to extend.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the result.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Where to write the result [default: IMAGE.outpainted.png]."
+        ),
+    ] = None,
     left: Annotated[int, typer.Option(help="Pixels to add on the left.")] = 0,
     top: Annotated[int, typer.Option(help="Pixels to add on top.")] = 0,
     right: Annotated[int, typer.Option(help="Pixels to add on the right.")] = 0,
@@ -240,6 +257,7 @@ def outpaint(
         raise InvalidParameterError(
             "nothing to outpaint: give at least one of --left, --top, --right, --bottom"
         )
+    output = output or _default_output(image, "outpainted")
     _check_output(output, overwrite)
     if side_by_side is not None:
         _check_output(side_by_side, overwrite)

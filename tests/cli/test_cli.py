@@ -219,3 +219,12 @@ def test_outpaint_without_sides_is_exit_2(files, tmp_path, capsys):
     image_path, _ = files
     code, _, stderr = run_cli("outpaint", image_path, "-o", tmp_path / "o.png", capsys=capsys)
     assert code == 2 and "--right" in stderr
+
+
+def test_output_defaults_to_a_png_beside_the_photo(files, capsys):
+    image_path, mask_path = files
+    code, stdout, _ = run_cli("run", image_path, "-m", mask_path, capsys=capsys)
+    expected = image_path.with_name("photo.inpainted.png")
+    assert code == 0 and expected.exists() and str(expected) in stdout
+    code, _, stderr = run_cli("run", image_path, "-m", mask_path, capsys=capsys)
+    assert code == 2 and "--overwrite" in stderr
