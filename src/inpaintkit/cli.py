@@ -209,8 +209,9 @@ def _execute(
 def _write_side_by_side(request: Any, result: Any, path: Path, overwrite: bool) -> None:
     import numpy as np
 
+    from inpaintkit.convert import to_float_rgb
     from inpaintkit.imageio import load_image, save_image
-    from inpaintkit.preview import side_by_side, to_float_rgb
+    from inpaintkit.preview import side_by_side
 
     before = to_float_rgb(load_image(request.image).pixels)
     left, top, right, bottom = request.extend

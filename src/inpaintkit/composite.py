@@ -23,6 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from inpaintkit.convert import SCALES, dtype_scale, from_float, to_float32
 from inpaintkit.errors import InvalidInputError, InvalidMaskError, SizeMismatchError
 from inpaintkit.types import Box
 
@@ -34,8 +35,6 @@ __all__ = [
     "poisson_blend",
     "seam_score",
 ]
-
-_SCALES = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0, np.dtype(np.float32): 1.0}
 
 # seamlessClone erodes the mask it is given by three 3×3 steps before it takes the
 # source's gradients. Growing the hole by two steps first makes the fill's gradients
@@ -176,7 +175,7 @@ def poisson_blend(original: np.ndarray, generated: np.ndarray, mask: np.ndarray)
     center = (x + width // 2, y + height // 2)
     cloned = cv2.seamlessClone(source, destination, clone_mask, center, cv2.NORMAL_CLONE)
     inside = cloned[pad:-pad, pad:-pad][hole]
-    result[hole] = inside.astype(np.float32) / np.float32(255.0)
+    result[hole] = to_float32(inside)
     return result
 
 
@@ -243,7 +242,7 @@ def _check_target(image: Any) -> None:
         raise InvalidInputError(
             f"base image is a {type(image).__name__}; pass a numpy array (H×W×3 or H×W×4)"
         )
-    if image.dtype not in _SCALES:
+    if image.dtype not in SCALES:
         raise InvalidInputError(
             f"base image has dtype {image.dtype}; pass uint8, uint16 or float32 "
             "(convert with inpaintkit.load_image)"
@@ -309,15 +308,13 @@ def _blend_into(target: np.ndarray, checked: _Checked) -> None:
     selected = weights > 0
     if not selected.any():
         return
-    scale = np.float32(_SCALES[target.dtype])
+    scale = np.float32(dtype_scale(target.dtype))
     fill = np.clip(generated[selected], 0.0, 1.0) * scale
     view = target[slices]
     kept = view[selected, :3].astype(np.float32)
     alpha = weights[selected][:, None]
     blended = kept * (np.float32(1.0) - alpha) + fill * alpha
-    if target.dtype.kind == "u":
-        blended = np.rint(blended)
-    view[selected, :3] = np.clip(blended, 0.0, scale).astype(target.dtype)
+    view[selected, :3] = from_float(blended, target.dtype, scaled=True)
 
 
 def _float_rgb(image: Any, what: str, *, check_range: bool = True) -> np.ndarray:
@@ -326,10 +323,8 @@ def _float_rgb(image: Any, what: str, *, check_range: bool = True) -> np.ndarray
         raise InvalidInputError(f"{what} is a {type(image).__name__}; pass a numpy array")
     if image.ndim != 3 or image.shape[2] != 3:
         raise InvalidInputError(f"{what} has shape {image.shape}; pass an H×W×3 RGB array")
-    if image.dtype == np.uint8:
-        return image.astype(np.float32) / np.float32(255.0)
-    if image.dtype == np.uint16:
-        return image.astype(np.float32) / np.float32(65535.0)
+    if image.dtype in (np.uint8, np.uint16):
+        return to_float32(image)
     if image.dtype.kind != "f":
         raise InvalidInputError(
             f"{what} has dtype {image.dtype}; pass float32 in [0, 1] (or uint8/uint16)"
@@ -354,12 +349,8 @@ def _mask_crop(mask: Any, shape: tuple[int, ...]) -> np.ndarray:
             f"mask has shape {mask.shape} but the image is {tuple(shape)} (H×W); "
             "pass a mask of the same size as the image"
         )
-    if mask.dtype == np.bool_:
-        return mask.astype(np.float32)
-    if mask.dtype == np.uint8:
-        return mask.astype(np.float32) / np.float32(255.0)
-    if mask.dtype == np.uint16:
-        return mask.astype(np.float32) / np.float32(65535.0)
+    if mask.dtype in (np.bool_, np.uint8, np.uint16):
+        return to_float32(mask)
     if mask.dtype.kind != "f":
         raise InvalidMaskError(
             f"mask has dtype {mask.dtype}; pass float32 in [0, 1], bool, uint8 or uint16"
@@ -392,5 +383,5 @@ def _stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _padded_u8(image: np.ndarray, pad: int) -> np.ndarray:
-    quantised = np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    quantised = from_float(image, np.uint8)
     return cv2.copyMakeBorder(quantised, pad, pad, pad, pad, cv2.BORDER_REFLECT_101)

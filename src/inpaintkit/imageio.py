@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from inpaintkit.convert import dtype_scale, to_dtype, to_float32
 from inpaintkit.errors import (
     EmptyMaskError,
     ImageTooLargeError,
@@ -94,7 +95,7 @@ class ImageData:
         >>> ImageData(np.full((1, 1, 3), 255, np.uint8)).as_float().tolist()
         [[[1.0, 1.0, 1.0]]]
         """
-        return (self.pixels.astype(np.float32) / _scale_of(self.pixels.dtype)).astype(np.float32)
+        return to_float32(self.pixels, copy=True)
 
 
 @dataclass
@@ -520,14 +521,6 @@ def _checked_image_values(array: np.ndarray, name: str) -> np.ndarray:
     )
 
 
-def _scale_of(dtype: np.dtype[Any]) -> float:
-    if dtype == np.uint8:
-        return 255.0
-    if dtype == np.uint16:
-        return 65535.0
-    return 1.0
-
-
 def sha256_of(source: Any) -> str:
     """Hash of decoded pixels + shape + dtype, so one image in two files hashes the same.
 
@@ -631,9 +624,8 @@ def _mask_from_image_bytes(
 
 def _mask_from_image(picture: ImageData, alpha: str) -> np.ndarray:
     colours = picture.pixels
-    scale = _scale_of(colours.dtype)
     if picture.alpha is not None:
-        opacity = picture.alpha.astype(np.float32) / scale
+        opacity = to_float32(picture.alpha, copy=True)
         if alpha == "opaque":
             return opacity
         if alpha == "transparent":
@@ -646,14 +638,14 @@ def _mask_from_image(picture: ImageData, alpha: str) -> np.ndarray:
             f"mask {picture.source} has no alpha channel, but alpha={alpha!r} asks to use it; "
             "pass alpha='auto' (--mask-alpha auto) or save the mask with transparency"
         )
-    return _luminance(colours, scale)
+    return _luminance(colours)
 
 
-def _luminance(colours: np.ndarray, scale: float) -> np.ndarray:
+def _luminance(colours: np.ndarray) -> np.ndarray:
     if (colours[..., 0] == colours[..., 1]).all() and (colours[..., 1] == colours[..., 2]).all():
         # Greyscale: the value itself, exactly (weights summing to 1 in float32 are not).
-        return colours[..., 0].astype(np.float32) / np.float32(scale)
-    weighted = colours.astype(np.float32) @ _LUMA / np.float32(scale)
+        return to_float32(colours[..., 0], copy=True)
+    weighted = colours.astype(np.float32) @ _LUMA / np.float32(dtype_scale(colours.dtype))
     return np.clip(weighted, 0.0, 1.0).astype(np.float32)
 
 
@@ -689,9 +681,7 @@ def _mask_from_array(array: Any, name: str, *, max_pixels: int) -> tuple[np.ndar
     if array.dtype == np.bool_:
         return array.astype(np.float32), False
     if array.dtype in (np.uint8, np.uint16):
-        return (
-            array.astype(np.float32) / np.float32(_scale_of(array.dtype))
-        ), array.dtype == np.uint8
+        return to_float32(array), array.dtype == np.uint8
     if array.dtype.kind == "f":
         # No copy and no temporary the size of the mask: min and max already expose NaN
         # (it propagates) and infinities (out of range), and masks can be 8K.
@@ -989,8 +979,8 @@ def save_image(
     warnings_out: list[str] = []
     colours, opacity = _checked_output(pixels, alpha, target)
     if colours.dtype == np.uint16 and fmt not in ("PNG", "TIFF"):
-        colours = np.rint(colours / 257.0).astype(np.uint8)
-        opacity = None if opacity is None else np.rint(opacity / 257.0).astype(np.uint8)
+        colours = to_dtype(colours, np.uint8)
+        opacity = None if opacity is None else to_dtype(opacity, np.uint8)
         warnings_out.append(
             f"{target.suffix} stores 8 bits per channel: 16-bit pixels were rounded to 8 bits "
             "— use .png or .tiff to keep them"
@@ -1052,8 +1042,7 @@ def _checked_output(
     opacity = _to_output_dtype(alpha, target, "alpha")
     if opacity.dtype != colours.dtype:
         # Bring alpha to the pixels' bit depth: 8 -> 16 bits is an exact ×257.
-        as_float = opacity.astype(np.float64) / _scale_of(opacity.dtype)
-        opacity = np.rint(as_float * _scale_of(colours.dtype)).astype(colours.dtype)
+        opacity = to_dtype(opacity, colours.dtype)
     return colours, opacity
 
 
@@ -1069,7 +1058,7 @@ def _to_output_dtype(values: np.ndarray, target: Path, what: str) -> np.ndarray:
                 f"cannot write {target}: float {what} are in [{low:g}, {high:g}], "
                 "outside [0, 1]; clip or rescale them"
             )
-        return np.rint(values.astype(np.float64) * 255.0).astype(np.uint8)
+        return to_dtype(values, np.uint8)
     raise InvalidInputError(
         f"cannot write {target}: {what} have dtype {values.dtype}; pass uint8, uint16 or "
         "float32 in [0, 1]"

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from inpaintkit.composite import composite_region_into, match_colors, poisson_blend, seam_score
+from inpaintkit.convert import to_float_rgb
 from inpaintkit.engines.registry import (
     check_engine_params,
     engine_capabilities,
@@ -29,7 +30,6 @@ from inpaintkit.mask.lint import lint_mask
 from inpaintkit.mask.refine import feather, grow
 from inpaintkit.prepare.outpaint import extend_canvas
 from inpaintkit.prepare.plan import crop_mask, crop_region, plan_regions, uncrop
-from inpaintkit.preview import to_float_rgb
 from inpaintkit.recipe import build_recipe
 from inpaintkit.schema import Request, make_request
 from inpaintkit.types import Region, Result

@@ -5,14 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from inpaintkit.convert import from_float, to_float_rgb
+
 OVERLAY_COLOR = np.array([1.0, 0.15, 0.15], np.float32)
-
-
-def to_float_rgb(pixels: np.ndarray) -> np.ndarray:
-    """Float32 RGB in [0, 1] from uint8/uint16/float RGB or RGBA (alpha dropped)."""
-    scale = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}.get(pixels.dtype, 1.0)
-    rgb = pixels[..., :3] if pixels.ndim == 3 else np.repeat(pixels[..., None], 3, axis=-1)
-    return rgb.astype(np.float32) / scale
 
 
 def overlay_mask(image: np.ndarray, mask: np.ndarray, *, opacity: float = 0.55) -> np.ndarray:
@@ -35,7 +30,7 @@ def side_by_side(
     strip = np.full((height + caption, 3 * width + 2 * gap, 3), 255, np.uint8)
     for index, (panel, label) in enumerate(zip(panels, ("before", "mask", "after"), strict=True)):
         x = index * (width + gap)
-        strip[caption:, x : x + width] = np.clip(np.rint(panel * 255), 0, 255).astype(np.uint8)
+        strip[caption:, x : x + width] = from_float(panel, np.uint8)
         scale = caption / 40
         cv2.putText(
             strip, label, (x + 6, int(caption * 0.75)), cv2.FONT_HERSHEY_SIMPLEX, scale,

@@ -11,6 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from inpaintkit.convert import from_float, to_float32
 from inpaintkit.engines.base import Capabilities
 from inpaintkit.engines.registry import ENGINES
 from inpaintkit.errors import InvalidParameterError
@@ -45,7 +46,7 @@ class _OpenCVEngine:
         eight_bit = np.rint(levels)
         if np.array_equal(levels, eight_bit):
             filled = cv2.inpaint(eight_bit.astype(np.uint8), hole, radius, self.flag)
-            return filled.astype(np.float32) / 255.0
+            return to_float32(filled)
         # Finer than 8 bits (a 16-bit photo): OpenCV fills 3 channels only as uint8, so fill
         # one float channel at a time. Telea's float path misbehaves on [0, 1] data in
         # OpenCV 5, but is exact on the 0..255 scale it was written for.
@@ -80,6 +81,6 @@ class PatchMatchEngine:
         patch_size = _int_param(params, "patch_size", 3, 1, 32)
         # The native library keeps one global generator: seed it right before each call.
         patchmatch.set_random_seed(int(params["seed"]) & 0x7FFFFFFF)
-        image8 = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+        image8 = from_float(image, np.uint8)
         filled = patchmatch.inpaint(image8, _hole(mask) * 255, patch_size=patch_size)
-        return np.asarray(filled, dtype=np.float32) / 255.0
+        return to_float32(np.asarray(filled))

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import cv2
 import numpy as np
 
+from inpaintkit.convert import SCALES
 from inpaintkit.errors import InvalidMaskError, InvalidParameterError
 from inpaintkit.types import Box, Extent
 
@@ -370,7 +371,7 @@ def mask_to_rle(mask: np.ndarray, *, compress: bool = True) -> dict[str, Any]:
     else:
         if np.issubdtype(mask.dtype, np.floating) and np.isnan(mask).any():
             raise InvalidMaskError("mask contains NaN; fix the values before encoding")
-        full = {np.dtype(np.uint8): 255, np.dtype(np.uint16): 65535}.get(mask.dtype, 1)
+        full = SCALES.get(mask.dtype, 1)
         if not np.isin(mask, (0, full)).all():
             raise InvalidMaskError(
                 "RLE stores binary masks but this mask has values other than 0 and 1; "

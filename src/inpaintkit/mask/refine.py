@@ -24,6 +24,7 @@ from typing import Literal, NamedTuple
 import cv2
 import numpy as np
 
+from inpaintkit.convert import to_float32
 from inpaintkit.errors import InvalidMaskError, InvalidParameterError, SizeMismatchError
 from inpaintkit.types import Box
 
@@ -69,18 +70,14 @@ def _as_mask(mask: object, name: str = "mask") -> np.ndarray:
         )
     if mask.size == 0:
         raise InvalidMaskError(f"{name} is empty (shape {mask.shape}); pass at least 1×1 pixels")
-    if mask.dtype == bool:
-        return mask.astype(np.float32)
-    if mask.dtype == np.uint8:
-        return mask.astype(np.float32) / np.float32(255)
-    if mask.dtype == np.uint16:
-        return mask.astype(np.float32) / np.float32(65535)
+    if mask.dtype in (np.bool_, np.uint8, np.uint16):
+        return to_float32(mask)
     if not np.issubdtype(mask.dtype, np.floating):
         raise InvalidMaskError(
             f"{name} has dtype {mask.dtype}; use float32 in [0, 1], bool, uint8 or uint16 "
             "(the dtype decides the scale)"
         )
-    values = mask.astype(np.float32, copy=False)
+    values = to_float32(mask)
     low, high = float(values.min()), float(values.max())
     if math.isnan(low) or math.isnan(high):
         raise InvalidMaskError(f"{name} contains NaN; replace it (e.g. np.nan_to_num) first")

@@ -12,26 +12,19 @@ from typing import Literal, get_args
 import cv2
 import numpy as np
 
+from inpaintkit.convert import SCALES, dtype_scale, from_float, to_float32
 from inpaintkit.errors import InvalidInputError, InvalidParameterError
 
 __all__ = ["Fill", "extend_canvas"]
 
 Fill = Literal["edge", "mirror", "blur", "noise", "telea"]
 _FILLS: tuple[str, ...] = get_args(Fill)
-_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0, np.dtype(np.float32): 1.0}
 
 
 def _check_size(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or int(value) < 0:
         raise InvalidParameterError(f"{name} must be an integer >= 0, got {value!r}")
     return int(value)
-
-
-def _to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    scale = _SCALE[dtype]
-    if scale == 1.0:
-        return np.clip(values, 0.0, 1.0).astype(np.float32)
-    return np.clip(np.rint(values * scale), 0, scale).astype(dtype)
 
 
 def _box_blur_gaussian(canvas: np.ndarray, sigma: float) -> np.ndarray:
@@ -49,12 +42,12 @@ def _telea(canvas: np.ndarray, hole: np.ndarray, dtype: np.dtype) -> np.ndarray:
         return cv2.inpaint(np.ascontiguousarray(canvas), hole, 3, cv2.INPAINT_TELEA)
     # OpenCV fills 3-channel images only as uint8; one float32 channel at a time keeps
     # 16-bit and float inputs from being quantised to 8 bits.
-    values = canvas.astype(np.float32) / np.float32(_SCALE[dtype])
+    values = to_float32(canvas)
     channels = [
         cv2.inpaint(np.ascontiguousarray(values[..., c]), hole, 3, cv2.INPAINT_TELEA)
         for c in range(values.shape[2])
     ]
-    return _to_dtype(np.stack(channels, axis=-1), dtype)
+    return from_float(np.stack(channels, axis=-1), dtype)
 
 
 def extend_canvas(
@@ -89,7 +82,7 @@ def extend_canvas(
             f"image must be H×W×3 (RGB) or H×W×4 (RGBA), got shape {image.shape}; "
             "convert grey images to RGB first"
         )
-    if image.dtype not in _SCALE:
+    if image.dtype not in SCALES:
         raise InvalidInputError(
             f"image has dtype {image.dtype}; pass uint8, uint16 or float32 in [0, 1]"
         )
@@ -124,20 +117,17 @@ def extend_canvas(
         canvas = np.pad(colour, pad, mode="reflect")
     elif fill == "noise":
         rng = np.random.default_rng(int(seed))
-        values = colour.reshape(-1, 3).astype(np.float32) / np.float32(_SCALE[dtype])
+        values = to_float32(colour.reshape(-1, 3))
         mean, spread = values.mean(axis=0), values.std(axis=0)
         # Noise is drawn for the new pixels only, so cost follows the new area.
         noise = rng.normal(mean, spread, size=(int(np.count_nonzero(new)), 3))
         canvas = np.empty((*mask.shape, 3), dtype)
-        canvas[new] = _to_dtype(noise.astype(np.float32), dtype)
+        canvas[new] = from_float(noise.astype(np.float32), dtype)
     else:
         canvas = np.pad(colour, pad, mode="edge")
         if fill == "blur":
             sigma = max(2.0, max(sizes.values()) / 4.0)
-            blurred = _to_dtype(
-                _box_blur_gaussian(canvas.astype(np.float32) / np.float32(_SCALE[dtype]), sigma),
-                dtype,
-            )
+            blurred = from_float(_box_blur_gaussian(to_float32(canvas), sigma), dtype)
             canvas[new] = blurred[new]
         elif fill == "telea":
             canvas = _telea(canvas, new.astype(np.uint8), dtype)
@@ -145,7 +135,7 @@ def extend_canvas(
     canvas[inside] = colour
 
     if image.shape[2] == 4:
-        alpha = np.full(mask.shape, _SCALE[dtype], dtype)
+        alpha = np.full(mask.shape, dtype_scale(dtype), dtype)
         alpha[inside] = image[..., 3]
         canvas = np.concatenate([canvas, alpha[..., None]], axis=-1)
     return np.ascontiguousarray(canvas.astype(dtype, copy=False)), mask

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from inpaintkit.convert import SCALES, to_float32
 from inpaintkit.errors import (
     EmptyMaskError,
     InvalidInputError,
@@ -265,17 +266,12 @@ def plan_regions(
 
 
 def _to_float(array: np.ndarray, what: str) -> np.ndarray:
-    if array.dtype == np.uint8:
-        return array.astype(np.float32) / np.float32(255.0)
-    if array.dtype == np.uint16:
-        return array.astype(np.float32) / np.float32(65535.0)
-    if array.dtype == np.bool_:
-        return array.astype(np.float32)
-    if array.dtype.kind == "f":
-        return array.astype(np.float32)
-    raise InvalidInputError(
-        f"{what} has dtype {array.dtype}; pass uint8, uint16 or float32 in [0, 1]"
-    )
+    """A new float32 array; bool and every float precision are accepted as they are."""
+    if array.dtype.kind not in "bf" and array.dtype not in SCALES:
+        raise InvalidInputError(
+            f"{what} has dtype {array.dtype}; pass uint8, uint16 or float32 in [0, 1]"
+        )
+    return to_float32(array, copy=True)
 
 
 def _check_covers(array: np.ndarray, region: Region, what: str) -> None:
