@@ -27,14 +27,20 @@ from inpaintkit.errors import (
 )
 from inpaintkit.imageio import (
     ImageData,
-    _apply_orientation,
     load_image,
     load_mask,
     read_recipe,
     save_image,
     sha256_of,
 )
-from inpaintkit.png_chunks import find_text, insert_chunks, make_chunk, read_header, text_chunk
+from inpaintkit.imageio.png_chunks import (
+    find_text,
+    insert_chunks,
+    make_chunk,
+    read_header,
+    text_chunk,
+)
+from inpaintkit.imageio.read_image import _apply_orientation
 from inpaintkit.types import Extent
 
 RNG = np.random.default_rng(1)

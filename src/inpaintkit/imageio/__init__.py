@@ -1,0 +1,42 @@
+"""Read and write images and masks: formats, modes, bit depth, EXIF, limits, recipe chunk.
+
+Everything that crosses the file boundary is checked here, so later stages can trust
+their inputs. Errors name the file and the fix, on one line.
+
+Where things are:
+
+* :mod:`~inpaintkit.imageio.read_image`: decoding (formats, modes, 16-bit, EXIF
+  orientation, pixel limits), :class:`ImageData`, :func:`load_image`, :func:`sha256_of`.
+* :mod:`~inpaintkit.imageio.read_mask`: mask sources, JPEG-noise cleanup, size fitting,
+  :class:`MaskData`, :func:`load_mask`.
+* :mod:`~inpaintkit.imageio.mask_geometry`: masks from box strings and JSON geometry.
+* :mod:`~inpaintkit.imageio.write_image`: :func:`save_image` (atomic, recipe chunk) and
+  :func:`read_recipe`.
+* :mod:`~inpaintkit.imageio.png_chunks`: byte-level PNG chunk helpers.
+"""
+
+from __future__ import annotations
+
+from inpaintkit.imageio.read_image import (
+    DEFAULT_MAX_PIXELS,
+    SUPPORTED_FORMATS,
+    ImageData,
+    load_image,
+    sha256_of,
+)
+from inpaintkit.imageio.read_image import ImageSource as ImageSource
+from inpaintkit.imageio.read_mask import MaskData, load_mask
+from inpaintkit.imageio.write_image import RECIPE_KEYWORD as RECIPE_KEYWORD
+from inpaintkit.imageio.write_image import read_recipe, save_image
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "SUPPORTED_FORMATS",
+    "ImageData",
+    "MaskData",
+    "load_image",
+    "load_mask",
+    "read_recipe",
+    "save_image",
+    "sha256_of",
+]
