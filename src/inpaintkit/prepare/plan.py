@@ -204,22 +204,38 @@ def plan_regions(
         )
     # Components are found inside the mask's bounding box only: cost follows the mask.
     sub = np.ascontiguousarray(selected[whole.slices]).view(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
-    boxes = np.empty((count - 1, 4), np.int64)
-    boxes[:, 0] = stats[1:, cv2.CC_STAT_LEFT] + whole.x0
-    boxes[:, 1] = stats[1:, cv2.CC_STAT_TOP] + whole.y0
-    boxes[:, 2] = boxes[:, 0] + stats[1:, cv2.CC_STAT_WIDTH]
-    boxes[:, 3] = boxes[:, 1] + stats[1:, cv2.CC_STAT_HEIGHT]
-    areas = len(boxes)
-
-    if areas > _PREGROUP_ABOVE:
+    # Outer contours trace only the edges of the areas (8-connected, like the components),
+    # an order of magnitude faster than labelling every pixel. An island inside another
+    # area's hole has no outer contour of its own, but lies inside that area's box, so it
+    # is planned with it.
+    contours, _ = cv2.findContours(sub, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if len(contours) <= _PREGROUP_ABOVE:
+        rects = np.array([cv2.boundingRect(c) for c in contours], np.int64).reshape(-1, 4)
+        boxes = np.stack(
+            [
+                rects[:, 0] + whole.x0,
+                rects[:, 1] + whole.y0,
+                rects[:, 0] + rects[:, 2] + whole.x0,
+                rects[:, 1] + rects[:, 3] + whole.y0,
+            ],
+            axis=1,
+        )
+        areas = len(boxes)
+    else:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+        boxes = np.empty((count - 1, 4), np.int64)
+        boxes[:, 0] = stats[1:, cv2.CC_STAT_LEFT] + whole.x0
+        boxes[:, 1] = stats[1:, cv2.CC_STAT_TOP] + whole.y0
+        boxes[:, 2] = boxes[:, 0] + stats[1:, cv2.CC_STAT_WIDTH]
+        boxes[:, 3] = boxes[:, 1] + stats[1:, cv2.CC_STAT_HEIGHT]
+        areas = len(boxes)
         # Two areas whose pixels are d apart have padded crops at most d - 2p apart.
         least_pad = AUTO_PADDING_MIN if pad is None else pad
         least_distance = least_pad if distance is None else distance
         reach = min((2 * least_pad + least_distance) // 2, _PREGROUP_MAX_DISTANCE // 2)
         if reach > 0:
             boxes = _pregroup(sub, labels, boxes, reach)
-    del labels
+        del labels
 
     while True:
         pads = _auto_paddings(boxes) if pad is None else np.full(len(boxes), pad, np.int64)
