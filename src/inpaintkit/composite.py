@@ -107,7 +107,11 @@ def match_colors(
 
     In Lab, per channel, the mean and standard deviation of ``generated`` in a band of
     ``band`` pixels just outside ``mask > 0`` are matched to those of ``original`` in the
-    same band, and that correction is applied to ``generated`` where ``mask > 0``. Pixels
+    same band, and that correction is applied to ``generated`` where ``mask > 0``. The band
+    is where the right answer is known: an engine that redraws its whole crop (a learned or
+    diffusion model, whose decoder shifts colours) shows its shift there, and the same
+    shift is taken out of the fill. An engine that leaves the context untouched (the
+    classical fills) shows none, and its fill is left as it is. Pixels
     outside the mask are returned unchanged. Both images are float32 RGB crops in [0, 1]
     of the same size; the result is float32 RGB in [0, 1]. If the band is empty (the mask
     is empty or covers the whole crop) the fill is returned unchanged.
@@ -185,16 +189,24 @@ def seam_score(
     """How visible the border of the filled area is, in units of 1/255 (0 = invisible).
 
     Exact definition: let ``H = mask > 0.5``. The *border pixels* are the pixels outside
-    ``H`` that touch it (4-neighbourhood). At each border pixel ``b`` take the window of
-    ``(2·width + 1)²`` pixels around it and compute, per channel, the mean of the
-    image over the *inner ring* (pixels of ``H`` within ``width`` pixels of its edge) and
-    over the *outer ring* (pixels outside ``H`` within ``width`` pixels of it) inside that
-    window; the step at ``b`` is the absolute difference of the two means, averaged over
-    channels. ``step(image)`` is the mean step over all border pixels. The score is
-    ``max(0, step(result) − step(original)) · 255``, so an edge the photo already has
-    along the border is not blamed on the fill. Returns 0.0 when ``H`` has no border
-    inside the image (empty, or covering everything). Inputs are float32 RGB crops in
-    [0, 1] of the same size.
+    ``H`` that touch it (4-neighbourhood). Around each border pixel ``b``, per channel and
+    then averaged over channels, with ``w = width``:
+
+    - ``step_b``: in ``result``, the difference between the mean over the *inner ring*
+      (pixels of ``H`` within ``w`` of its edge) and over the *outer ring* (pixels outside
+      ``H`` within ``w``), both inside the ``(2w + 1)²`` window around ``b``;
+    - ``texture_b``: in ``result``, the same difference one ring further out (outer ring
+      against the pixels ``w < d ≤ 2w`` outside ``H``, window ``(4w + 1)²``): the step
+      the photo itself has next to the border, all of it untouched content;
+    - ``change_b``: how much the inner ring's mean differs between ``result`` and
+      ``original``.
+
+    The score is the mean over border pixels of ``max(0, min(step_b − texture_b,
+    change_b))`` · 255. A step no larger than the surrounding texture is no seam; a step
+    the photo already had and the fill kept (``change_b ≈ 0``) is not blamed on the fill,
+    while the removed object's own outline, which the fill replaced, does not excuse a
+    seam either. Returns 0.0 when ``H`` has no border inside the image (empty, or covering
+    everything). Inputs are float32 RGB crops in [0, 1] of the same size.
 
     >>> photo = np.full((16, 16, 3), 0.5, np.float32)
     >>> hole = np.zeros((16, 16), np.float32); hole[4:12, 4:12] = 1
@@ -216,22 +228,31 @@ def seam_score(
     border = (cv2.dilate(hole_u8, cross) > 0) & ~hole
     if not border.any():
         return 0.0
-    square = np.ones((2 * width + 1, 2 * width + 1), np.uint8)
+    near = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width + 1, 2 * width + 1))
+    far = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (4 * width + 1, 4 * width + 1))
     # erode's default border counts the outside of the crop as part of H, so the crop's
     # edge is not mistaken for a border of the hole.
-    inner = (hole & (cv2.erode(hole_u8, square) == 0)).astype(np.float32)
-    outer = ((cv2.dilate(hole_u8, square) > 0) & ~hole).astype(np.float32)
-    window = (2 * width + 1, 2 * width + 1)
+    inner = hole & (cv2.erode(hole_u8, near) == 0)
+    within_near = cv2.dilate(hole_u8, near) > 0
+    outer = within_near & ~hole
+    beyond = (cv2.dilate(hole_u8, far) > 0) & ~within_near
 
-    def step(image: np.ndarray) -> float:
-        def local_mean(ring: np.ndarray) -> np.ndarray:
-            total = cv2.boxFilter(image * ring[..., None], -1, window, normalize=False)
-            count = cv2.boxFilter(ring, -1, window, normalize=False)
-            return total[border] / np.maximum(count[border], 1.0)[:, None]
+    def local_mean(image: np.ndarray, ring: np.ndarray, size: int) -> np.ndarray:
+        window = (size, size)
+        weights = ring.astype(np.float32)
+        total = cv2.boxFilter(image * weights[..., None], -1, window, normalize=False)
+        count = cv2.boxFilter(weights, -1, window, normalize=False)
+        return total[border] / np.maximum(count[border], 1.0)[:, None]
 
-        return float(np.abs(local_mean(inner) - local_mean(outer)).mean())
-
-    return max(0.0, step(result) - step(original)) * 255.0
+    near_size, far_size = 2 * width + 1, 4 * width + 1
+    inner_result = local_mean(result, inner, near_size)
+    step = np.abs(inner_result - local_mean(result, outer, near_size)).mean(axis=1)
+    texture = np.abs(
+        local_mean(result, outer, far_size) - local_mean(result, beyond, far_size)
+    ).mean(axis=1)
+    change = np.abs(inner_result - local_mean(original, inner, near_size)).mean(axis=1)
+    seam = np.clip(np.minimum(step - texture, change), 0.0, None)
+    return float(seam.mean()) * 255.0
 
 
 # --- helpers -------------------------------------------------------------------------

@@ -295,3 +295,14 @@ def test_seam_score_is_zero_without_a_border_and_ignores_the_crop_edge() -> None
     result = flat.copy()
     result[:, :10] += np.float32(0.1)
     assert seam_score(flat, result, hole) == pytest.approx(25.5, abs=1e-3)
+
+
+def test_seam_score_blames_a_bad_fill_even_where_an_object_was_removed() -> None:
+    original = smooth_photo()
+    hole = box_mask(64, 80, Box(25, 20, 55, 44))
+    with_object = original.copy()
+    with_object[hole > 0] = (0.0, 0.0, 0.0)  # a dark object: its outline is a strong edge
+    good, bad = original.copy(), original.copy()
+    bad[hole > 0] = (0.9, 0.1, 0.9)
+    assert seam_score(with_object, good, hole) < 1
+    assert seam_score(with_object, bad, hole) > 50
