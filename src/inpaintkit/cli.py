@@ -30,6 +30,17 @@ EXIT_INTERNAL = 1
 
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+EngineName = Annotated[str, typer.Option(help="Engine name; see `inpaintkit engines`.")]
+Seed = Annotated[int | None, typer.Option(help="Random seed (echoed in the recipe).")]
+EngineParams = Annotated[
+    list[str] | None, typer.Option("--param", "-p", help="Engine option KEY=VALUE.")
+]
+SideBySide = Annotated[
+    Path | None, typer.Option(help="Also write a before | mask | after PNG here.")
+]
+MaskResize = Annotated[
+    bool, typer.Option("--mask-resize", help="Resize a mask of another size to the image.")
+]
 
 
 def _echo_json(data: dict[str, Any]) -> None:
@@ -136,31 +147,25 @@ def run(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Where to write the result [default: IMAGE.inpainted.png]."
+            "--output", "-o", help="Where to write the result (default: IMAGE.inpainted.png)."
         ),
     ] = None,
-    engine: Annotated[str, typer.Option(help="Engine name; see `inpaintkit engines`.")] = "auto",
+    engine: EngineName = "auto",
     grow: Annotated[int, typer.Option(help="Grow the mask by N pixels.")] = 0,
     feather: Annotated[float, typer.Option(help="Soft edge inside the mask, sigma in px.")] = 0.0,
     padding: Annotated[int | None, typer.Option(help="Context around each region, px.")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (echoed in the recipe).")] = None,
+    seed: Seed = None,
     seam: Annotated[str, typer.Option(help="none, color, poisson or color+poisson.")] = "none",
-    mask_resize: Annotated[
-        bool, typer.Option("--mask-resize", help="Resize a mask of another size to the image.")
-    ] = False,
+    mask_resize: MaskResize = False,
     invert_mask: Annotated[
         bool, typer.Option("--invert-mask", help="Black = regenerate instead of white.")
     ] = False,
     mask_alpha: Annotated[
         str, typer.Option(help="For RGBA masks: auto, opaque or transparent = regenerate.")
     ] = "auto",
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Engine option KEY=VALUE.")
-    ] = None,
+    param: EngineParams = None,
     max_pixels: Annotated[int, typer.Option(help="Refuse images larger than this.")] = 100_000_000,
-    side_by_side: Annotated[
-        Path | None, typer.Option(help="Also write a before | mask | after PNG here.")
-    ] = None,
+    side_by_side: SideBySide = None,
     overwrite: Overwrite = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -226,7 +231,7 @@ def outpaint(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Where to write the result [default: IMAGE.outpainted.png]."
+            "--output", "-o", help="Where to write the result (default: IMAGE.outpainted.png)."
         ),
     ] = None,
     left: Annotated[int, typer.Option(help="Pixels to add on the left.")] = 0,
@@ -239,14 +244,10 @@ def outpaint(
     mask: Annotated[
         str | None, typer.Option("--mask", "-m", help="Also regenerate this part of the photo.")
     ] = None,
-    engine: Annotated[str, typer.Option(help="Engine name; see `inpaintkit engines`.")] = "auto",
-    seed: Annotated[int | None, typer.Option(help="Random seed (echoed in the recipe).")] = None,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="Engine option KEY=VALUE.")
-    ] = None,
-    side_by_side: Annotated[
-        Path | None, typer.Option(help="Also write a before | mask | after PNG here.")
-    ] = None,
+    engine: EngineName = "auto",
+    seed: Seed = None,
+    param: EngineParams = None,
+    side_by_side: SideBySide = None,
     overwrite: Overwrite = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -402,7 +403,7 @@ def mask_refine(
     shrink: Annotated[int, typer.Option(help="Shrink by N pixels.")] = 0,
     blur: Annotated[float, typer.Option(help="Gaussian blur, sigma in px.")] = 0.0,
     feather: Annotated[float, typer.Option(help="Soft edge inside the mask, sigma px.")] = 0.0,
-    mask_resize: Annotated[bool, typer.Option("--mask-resize")] = False,
+    mask_resize: MaskResize = False,
     preview: Annotated[
         Path | None, typer.Option(help="Write an overlay of the mask on --image here.")
     ] = None,
@@ -466,7 +467,7 @@ def mask_refine(
 def mask_lint(
     mask: Annotated[str, typer.Argument(help="Mask file, .npy, .json or 'x0,y0,x1,y1'.")],
     image: Annotated[str | None, typer.Option(help="The photo the mask belongs to.")] = None,
-    mask_resize: Annotated[bool, typer.Option("--mask-resize")] = False,
+    mask_resize: MaskResize = False,
     latent_scale: Annotated[int, typer.Option(help="Latent cell size of the target model.")] = 8,
     as_json: JsonFlag = False,
 ) -> None:

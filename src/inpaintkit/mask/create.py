@@ -54,7 +54,8 @@ class Stroke(NamedTuple):
     softness: float = 0.0
 
 
-def _to_extent(size: Extent | tuple[int, int]) -> Extent:
+def to_extent(size: Extent | tuple[int, int]) -> Extent:
+    """Check a ``(width, height)`` mask size and return it as an :class:`Extent`."""
     try:
         width, height = size
     except (TypeError, ValueError):
@@ -91,7 +92,7 @@ def mask_from_boxes(
     >>> m.astype(int).tolist()
     [[0, 1, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]]
     """
-    extent = _to_extent(size)
+    extent = to_extent(size)
     mask = np.zeros((extent.height, extent.width), dtype=np.float32)
     for index, box in enumerate(boxes):
         if isinstance(box, str | bytes) or not isinstance(box, Sequence) or len(box) != 4:
@@ -156,7 +157,7 @@ def mask_from_polygons(
     >>> mask_from_polygons((4, 4), [[1, 1, 2, 1, 2, 2, 1, 2]]).astype(int).tolist()
     [[0, 0, 0, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 0, 0, 0]]
     """
-    extent = _to_extent(size)
+    extent = to_extent(size)
     canvas = np.zeros((extent.height, extent.width), dtype=np.uint8)
     fixed = [
         np.round(_polygon_points(polygon, index) * (1 << _POLY_SHIFT)).astype(np.int32)
@@ -271,7 +272,7 @@ def mask_from_strokes(
     >>> m.astype(int).tolist()
     [[0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]]
     """
-    extent = _to_extent(size)
+    extent = to_extent(size)
     canvas = np.zeros((extent.height, extent.width), dtype=np.float32)
     for index, stroke in enumerate(strokes):
         _paint_stroke(canvas, _to_stroke(stroke, index))

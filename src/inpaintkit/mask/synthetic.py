@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 import cv2
 import numpy as np
 
 from inpaintkit.errors import InvalidParameterError
+from inpaintkit.mask.create import to_extent
 from inpaintkit.types import Box, Extent
 
 __all__ = ["MaskKind", "coverage_range", "object_mask", "random_mask"]
@@ -91,22 +92,6 @@ def _check_kind(kind: object) -> str:
     return str(kind)
 
 
-def _check_size(size: Any) -> Extent:
-    try:
-        width, height = size
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"size must be (width, height), got {size!r}; pass e.g. Extent(512, 512)"
-        ) from None
-    for name, value in (("width", width), ("height", height)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-            raise InvalidParameterError(
-                f"mask {name} must be a positive integer, got {value!r}; "
-                "pass size as (width, height) in pixels"
-            )
-    return Extent(int(width), int(height))
-
-
 def _check_seed(seed: object) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise InvalidParameterError(
@@ -166,7 +151,7 @@ def random_mask(size: Extent | tuple[int, int], *, kind: MaskKind, seed: int) ->
     >>> bool((a == b).all() and 0 < a.mean() <= 0.7)
     True
     """
-    extent = _check_size(size)
+    extent = to_extent(size)
     recipe = _RECIPES[_check_kind(kind)]
     rng = np.random.default_rng(_check_seed(seed))
     scale = min(extent.width, extent.height) / _REFERENCE_SIDE
@@ -199,7 +184,7 @@ def object_mask(
     >>> int(m.sum()), m[1:3, 2:5].min()
     (6, np.float32(1.0))
     """
-    extent = _check_size(size)
+    extent = to_extent(size)
     if shape not in ("box", "ellipse"):
         raise InvalidParameterError(f"shape must be 'box' or 'ellipse', got {shape!r}")
     try:
