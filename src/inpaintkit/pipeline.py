@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -32,7 +32,7 @@ from inpaintkit.prepare.outpaint import extend_canvas
 from inpaintkit.prepare.plan import crop_mask, crop_region, plan_regions, uncrop
 from inpaintkit.recipe import build_recipe
 from inpaintkit.schema import Request, make_request
-from inpaintkit.types import Region, Result
+from inpaintkit.types import LintFinding, Plan, Region, Result
 
 Progress = Callable[[int, int], None]
 ImageSource = Any  # a path, bytes or an array; imageio validates it
@@ -107,23 +107,14 @@ def run(
     """Run one request; ``image``/``mask`` override the request's paths with loaded data."""
     engine_name = resolve_engine_name(request.engine)
     check_engine_params(engine_name, request.engine_params)
+    capabilities = engine_capabilities(engine_name)
     clock = _Stopwatch()
     with clock.stage("load"):
         picture = load_image(_pick(image, request.image, "image"), max_pixels=request.max_pixels)
         mask_data = _load_mask(mask, request, picture)
-    # Hashing an 8K photo for the recipe takes as long as a small fill: do it beside the
-    # engine (hashlib releases the GIL) and wait for it before pixels are composited.
-    hasher = ThreadPoolExecutor(max_workers=1)
-    hashes = hasher.map(sha256_of, (picture.pixels, mask_data.mask))
-    hasher.shutdown(wait=False)
+    hashing = _hash_in_background(picture.pixels, mask_data.mask)
     with clock.stage("refine"):
-        refined = _refine(mask_data.mask, request)
-        findings = list(mask_data.findings)
-        if refined.any():  # outpainting may come without a mask of its own
-            findings += lint_mask(None, refined)
-        if request.outpaints:
-            picture, refined = _extend(picture, refined, request)
-    capabilities = engine_capabilities(engine_name)
+        picture, refined, findings = _prepare_mask(picture, mask_data, request)
     with clock.stage("plan"):
         plan = plan_regions(
             picture.size,
@@ -132,29 +123,11 @@ def run(
             multiple=capabilities.size_multiple,
             working_size=capabilities.preferred_working_size,
         )
-    engine = get_engine(engine_name)
     seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-    # load_image gave us our own copy of the pixels: composite into it, region by region
-    # (regions never overlap), instead of copying a possibly 8K image once more.
-    output = picture.pixels
-    scores = []
-    for index, region in enumerate(plan.regions):
-        original = _float_crop(picture, region)
-        with clock.stage("engine"):
-            generated = engine.inpaint(
-                crop_region(picture.pixels, region),
-                crop_mask(refined, region),
-                params={**request.engine_params, "seed": seed + index},
-            )
-        with clock.stage("composite"):
-            if index == 0:  # plan_regions never returns an empty plan
-                image_sha256, mask_sha256 = hashes
-            generated = _treat_seam(uncrop(generated, region), original, refined, region, request)
-            composite_region_into(output, generated, refined, region.crop)
-            result_crop = _float_crop(picture, region)
-            scores.append(seam_score(original, result_crop, refined[region.crop.slices]))
-        if progress is not None:
-            progress(index + 1, len(plan.regions))
+    seam = _fill_regions(
+        picture, refined, plan, engine_name, request, seed, hashing, clock, progress
+    )
+    image_sha256, mask_sha256 = hashing.result()
     recipe = build_recipe(
         request,
         engine=engine_name,
@@ -165,20 +138,78 @@ def run(
         image_source=picture.source,
         mask_source=mask_data.source,
     )
-    if picture.alpha is not None:
-        output = np.dstack([output, picture.alpha])
+    output = picture.pixels if picture.alpha is None else np.dstack([picture.pixels, picture.alpha])
     return Result(
         image=output,
         mask=refined,
         plan=plan,
         engine=engine_name,
         seed=seed,
-        seam_score=max(scores, default=0.0),
+        seam_score=seam,
         findings=findings,
         timings=clock.timings,
         recipe=recipe,
         icc_profile=picture.icc_profile,
     )
+
+
+def _hash_in_background(pixels: np.ndarray, mask: np.ndarray) -> Future[tuple[str, str]]:
+    """Hashing an 8K photo for the recipe takes as long as a small fill: do it beside the
+    engine (hashlib releases the GIL). Wait for it before the pixels change."""
+    hasher = ThreadPoolExecutor(max_workers=1)
+    hashing = hasher.submit(lambda: (sha256_of(pixels), sha256_of(mask)))
+    hasher.shutdown(wait=False)
+    return hashing
+
+
+def _prepare_mask(
+    picture: ImageData, mask_data: MaskData, request: Request
+) -> tuple[ImageData, np.ndarray, list[LintFinding]]:
+    """Refine and lint the user's mask; for outpainting, extend the canvas around both."""
+    refined = _refine(mask_data.mask, request)
+    findings = list(mask_data.findings)
+    if refined.any():  # outpainting may come without a mask of its own
+        findings += lint_mask(None, refined)
+    if request.outpaints:
+        picture, refined = _extend(picture, refined, request)
+    return picture, refined, findings
+
+
+def _fill_regions(
+    picture: ImageData,
+    mask: np.ndarray,
+    plan: Plan,
+    engine_name: str,
+    request: Request,
+    seed: int,
+    hashing: Future[tuple[str, str]],
+    clock: _Stopwatch,
+    progress: Progress | None,
+) -> float:
+    """Fill each region and composite it into ``picture.pixels``; return the worst seam.
+
+    load_image gave us our own copy of the pixels, so results are composited into it in
+    place (regions never overlap) instead of copying a possibly 8K image once more.
+    """
+    engine = get_engine(engine_name)
+    scores = []
+    for index, region in enumerate(plan.regions):
+        original = _float_crop(picture, region)
+        with clock.stage("engine"):
+            generated = engine.inpaint(
+                crop_region(picture.pixels, region),
+                crop_mask(mask, region),
+                params={**request.engine_params, "seed": seed + index},
+            )
+        with clock.stage("composite"):
+            hashing.result()  # the recipe hashes the input: finish before changing it
+            generated = _treat_seam(uncrop(generated, region), original, mask, region, request)
+            composite_region_into(picture.pixels, generated, mask, region.crop)
+            filled = _float_crop(picture, region)
+            scores.append(seam_score(original, filled, mask[region.crop.slices]))
+        if progress is not None:
+            progress(index + 1, len(plan.regions))
+    return max(scores, default=0.0)
 
 
 def _pick(given: Any, from_request: str | None, what: str) -> Any:
