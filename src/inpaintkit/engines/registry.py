@@ -79,6 +79,30 @@ ENGINES: dict[str, EngineEntry] = {
             ),
             requires=("cv2", "patchmatch"),
         ),
+        EngineEntry(
+            "lama",
+            "inpaintkit.engines.onnx:LamaEngine",
+            Capabilities(
+                description="LaMa learned fill from your ONNX file (--param model=PATH)",
+                preferred_working_size=512,
+                size_multiple=8,
+                params=("model", "output_range"),
+            ),
+            requires=("onnxruntime",),
+            extra="onnx",
+        ),
+        EngineEntry(
+            "migan",
+            "inpaintkit.engines.onnx:MiganEngine",
+            Capabilities(
+                description="MI-GAN fast learned fill from your ONNX file (--param model=PATH)",
+                preferred_working_size=512,
+                size_multiple=8,
+                params=("model",),
+            ),
+            requires=("onnxruntime",),
+            extra="onnx",
+        ),
     )
 }
 
