@@ -239,3 +239,11 @@ def test_cli_lists_and_runs_lama(tmp_path, files, capsys):
         "run", image_path, "-m", mask_path, "-o", tmp_path / "x.png", "--engine", "lama"
     )
     assert code == 2 and "INPAINTKIT_LAMA_MODEL" in stderr
+
+
+def test_missing_weights_do_not_point_at_a_pip_extra():
+    with pytest.raises(EngineUnavailableError) as raised:
+        get_engine("migan").inpaint(
+            np.zeros((8, 8, 3), np.float32), np.ones((8, 8), np.float32), params={"seed": 0}
+        )
+    assert raised.value.extra is None

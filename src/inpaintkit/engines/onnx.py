@@ -24,6 +24,8 @@ mirrored into "known" context the model could copy back.
 
 Sessions are cached per file (path, size and modification time), so a run with many
 regions loads the model once; CUDA is used when onnxruntime offers it, else the CPU.
+A missing weights file raises :class:`~inpaintkit.errors.EngineUnavailableError` without
+an ``extra``: installing a pip extra would not help, the file has to be given.
 """
 
 from __future__ import annotations
@@ -98,7 +100,6 @@ def resolve_model_path(engine: str, params: Mapping[str, Any]) -> Path:
             f"engine {engine!r} needs an ONNX weights file and none was given: pass "
             f"--param model=PATH (model=PATH in the API) or set {variable}=PATH. "
             f"{_WHERE_TO_GET[engine]}",
-            extra="onnx",
         )
     path = Path(os.fspath(given) if isinstance(given, os.PathLike) else str(given)).expanduser()
     if not path.is_file():
@@ -107,7 +108,6 @@ def resolve_model_path(engine: str, params: Mapping[str, Any]) -> Path:
             f"engine {engine!r}: the model file {str(path)!r} (from {source}) {what}; pass "
             f"--param model=PATH or set {variable}=PATH to an .onnx file. "
             f"{_WHERE_TO_GET[engine]}",
-            extra="onnx",
         )
     return path
 
