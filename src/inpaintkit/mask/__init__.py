@@ -24,12 +24,14 @@ from inpaintkit.mask.refine import (
     shrink,
     threshold,
 )
+from inpaintkit.mask.scratches import detect_scratches
 
 __all__ = [
     "MaskRegion",
     "Stroke",
     "blur",
     "combine",
+    "detect_scratches",
     "feather",
     "fill_holes",
     "grow",

@@ -1,0 +1,111 @@
+"""detect_scratches: drawn scratches and dust are found, a clean photo stays clean."""
+
+import cv2
+import numpy as np
+import pytest
+
+from inpaintkit.errors import InvalidInputError, InvalidParameterError
+from inpaintkit.mask import detect_scratches
+
+
+def _photo(seed: int = 0, size: int = 160) -> np.ndarray:
+    """A smooth, softly textured uint8 RGB 'photo': gradients plus mild grain."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    base = 0.35 + 0.25 * x + 0.15 * np.sin(3 * y)
+    grain = cv2.GaussianBlur(rng.normal(0, 0.02, (size, size)).astype(np.float32), (0, 0), 1)
+    rgb = np.stack([base * 1.1, base, base * 0.8], axis=2) + grain[..., None]
+    return np.rint(np.clip(rgb, 0, 1) * 255).astype(np.uint8)
+
+
+def _scratched(photo: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``photo`` with a bright and a dark scratch drawn in; their truth masks."""
+    size = photo.shape[0]
+    bright = np.zeros(photo.shape[:2], np.uint8)
+    dark = np.zeros(photo.shape[:2], np.uint8)
+    cv2.line(bright, (20, 10), (60, size - 10), 1, 2)
+    cv2.line(dark, (size - 15, 15), (size - 70, size - 20), 1, 1)
+    damaged = photo.astype(np.int16)
+    damaged[bright > 0] += 90
+    damaged[dark > 0] -= 80
+    return np.clip(damaged, 0, 255).astype(np.uint8), bright > 0, dark > 0
+
+
+def _near(mask: np.ndarray, pixels: int = 2) -> np.ndarray:
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
+    return cv2.dilate(mask.astype(np.uint8), disc) > 0
+
+
+def test_finds_drawn_scratches_with_few_false_pixels():
+    damaged, bright, dark = _scratched(_photo())
+    found = detect_scratches(damaged) > 0
+    truth = bright | dark
+    recall = _near(found)[truth].mean()
+    precision = _near(truth)[found].mean()
+    assert recall > 0.9 and precision > 0.9
+    assert found.dtype == bool and detect_scratches(damaged).dtype == np.float32
+
+
+def test_clean_photo_gives_almost_nothing():
+    found = detect_scratches(_photo(seed=3))
+    assert found.mean() < 0.002
+
+
+def test_kinds_pick_bright_or_dark_defects():
+    damaged, bright, dark = _scratched(_photo())
+    only_bright = detect_scratches(damaged, kinds="bright", grow=0) > 0
+    only_dark = detect_scratches(damaged, kinds="dark", grow=0) > 0
+    assert only_bright[bright].mean() > 0.9 and not only_bright[_near(dark, 3)].any()
+    assert only_dark[dark].mean() > 0.9 and not only_dark[_near(bright, 3)].any()
+
+
+def test_dust_specks_are_found_and_short_marks_are_not_scratches():
+    photo = np.full((96, 96), 0.5, np.float32)
+    photo[30:33, 40:43] = 0.95  # a dust speck
+    photo[60, 20:28] = 0.1  # a short dark mark, 8 px, wider than a speck
+    found = detect_scratches(photo, grow=0) > 0
+    assert found[30:33, 40:43].all() and not found[60, 20:28].any()
+    assert detect_scratches(photo, grow=0, min_length=5)[60, 20:28].all()
+
+
+def test_grow_widens_the_mask_and_inputs_of_any_dtype_agree():
+    damaged, _, _ = _scratched(_photo())
+    narrow = detect_scratches(damaged, grow=0)
+    wide = detect_scratches(damaged, grow=2)
+    assert wide.sum() > narrow.sum() and np.all(wide >= narrow)
+    as_float = damaged.astype(np.float32) / 255
+    as_16 = damaged.astype(np.uint16) * 257
+    grey = cv2.cvtColor(damaged, cv2.COLOR_RGB2GRAY)
+    assert np.array_equal(detect_scratches(as_float), detect_scratches(damaged))
+    assert np.array_equal(detect_scratches(as_16), detect_scratches(damaged))
+    assert np.abs(detect_scratches(grey) - detect_scratches(damaged)).mean() < 0.01
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"sensitivity": 1.5}, "sensitivity must be in [0, 1]"),
+        ({"sensitivity": "high"}, "sensitivity must be a number"),
+        ({"max_width": 0}, "max_width must be an integer >= 1"),
+        ({"min_length": 2.5}, "min_length must be an integer >= 2"),
+        ({"kinds": "white"}, "kinds must be 'both', 'bright' or 'dark'"),
+        ({"grow": -1}, "grow must be an integer >= 0"),
+    ],
+)
+def test_bad_options_are_refused_with_the_fix(options, words):
+    with pytest.raises(InvalidParameterError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        detect_scratches(np.zeros((16, 16), np.uint8), **options)
+
+
+@pytest.mark.parametrize(
+    ("image", "words"),
+    [
+        (np.full((8, 8, 3), 2.0, np.float32), "scale them to"),
+        (np.zeros((8, 8, 2), np.uint8), "H×W×3"),
+        (np.zeros((8, 8), np.int32), "no defined scale"),
+        ([[0, 1]], "numpy array"),
+    ],
+)
+def test_bad_images_are_refused(image, words):
+    with pytest.raises(InvalidInputError, match=words):
+        detect_scratches(image)
