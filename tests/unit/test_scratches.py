@@ -111,3 +111,15 @@ def test_a_one_pixel_scratch_survives_on_a_large_scan():
     found = detect_scratches(np.clip(photo, 0, 1), grow=0) > 0
     assert _near(found)[truth > 0].mean() > 0.85
     assert _near(truth > 0, 3)[found].mean() > 0.9
+
+
+def test_a_coloured_stripe_of_the_scene_is_spared_but_a_neutral_scratch_is_not():
+    photo = _photo()
+    stripe = np.zeros(photo.shape[:2], np.uint8)
+    cv2.line(stripe, (100, 10), (130, 150), 1, 2)  # a bright orange rod
+    damaged, bright, _ = _scratched(photo)
+    damaged = damaged.astype(np.int16)
+    damaged[stripe > 0] += np.array([100, 45, -10], np.int16)
+    found = detect_scratches(np.clip(damaged, 0, 255).astype(np.uint8), kinds="bright") > 0
+    assert found[bright].mean() > 0.9
+    assert not found[stripe > 0].any()
