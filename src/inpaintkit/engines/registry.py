@@ -71,6 +71,15 @@ ENGINES: dict[str, EngineEntry] = {
             requires=("patchmatch",),
         ),
         EngineEntry(
+            "structure",
+            "inpaintkit.engines.structure:StructureEngine",
+            Capabilities(
+                description="multi-scale structure-guided exemplar fill: edges and texture",
+                params=("patch_size", "iterations"),
+            ),
+            requires=("cv2",),
+        ),
+        EngineEntry(
             "auto",
             "inpaintkit.engines.auto:AutoEngine",
             Capabilities(

@@ -1,0 +1,193 @@
+"""Coarse-to-fine structure-guided exemplar fill; see :func:`fill_structure`."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inpaintkit.engines.structure.patches import (
+    Field,
+    Searcher,
+    describe,
+    match_weights,
+    patch_basis,
+    source_map,
+    vote,
+)
+from inpaintkit.engines.structure.pyramid import (
+    diffusion_fill,
+    enlarge,
+    exemplar_fill,
+    halve_hole,
+    halve_image,
+)
+
+_COARSEST_HOLE_WIDTH = 56.0  # px: halve until the hole is at most this wide
+_DESCRIPTOR_DIMS = 10
+_GUIDE_SIGMA = 1.5
+_MIN_SOURCES = 64
+_COARSE_EXEMPLAR = True
+_SMOOTH_SHARE = 0.3
+_EM_VOTE_RADIUS = -1
+_MIN_SIDE = 8
+_SOURCES_PER_HOLE_PIXEL = 1.0
+# Hole pixels above which a level only refines the carried-up matches locally.
+_FULL_SEARCH_LIMIT = 40_000
+
+
+Level = tuple[np.ndarray, np.ndarray, int]  # image, hole, patch radius
+
+
+def _usable_radius(hole: np.ndarray, largest: int, *, per_hole_pixel: float) -> int:
+    """The largest patch radius up to ``largest`` leaving enough known patches; 0 if none."""
+    needed = max(_MIN_SOURCES, per_hole_pixel * int(hole.sum()))
+    for radius in range(largest, 0, -1):
+        if int(source_map(hole, radius).sum()) >= needed:
+            return radius
+    return 0
+
+
+def _levels(image: np.ndarray, hole: np.ndarray, radius: int) -> list[Level]:
+    """Halve until the hole is a few pixels wide, so that at the coarsest level a patch
+    sees across it and edges connect; the context around a hole is only about half its
+    size, so coarse levels use smaller patches where large ones find no known source."""
+    radius = _usable_radius(hole, radius, per_hole_pixel=0.0)
+    if not radius:
+        return []
+    levels = [(np.where(hole[..., None], 0.0, image).astype(np.float32), hole, radius)]
+    distance = cv2.distanceTransform(np.pad(hole.astype(np.uint8), 1), cv2.DIST_L2, 3)
+    width = 2.0 * float(distance.max())
+    while width > _COARSEST_HOLE_WIDTH and min(hole.shape) // 2 >= _MIN_SIDE:
+        coarser_hole = halve_hole(hole)
+        coarser_radius = _usable_radius(
+            coarser_hole, radius, per_hole_pixel=_SOURCES_PER_HOLE_PIXEL
+        )
+        if not coarser_radius:
+            break
+        image, hole, radius = halve_image(levels[-1][0]), coarser_hole, coarser_radius
+        levels.append((image, hole, radius))
+        width /= 2
+    return levels
+
+
+def _blur(image: np.ndarray, sigma: float) -> np.ndarray:
+    return cv2.GaussianBlur(image, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+
+
+def _carry_up(field: Field, hole: np.ndarray, coarse_index: np.ndarray, coarse_width: int) -> Field:
+    ty, tx = np.nonzero(hole)
+    parent = coarse_index[(ty // 2) * coarse_width + tx // 2]
+    sy = 2 * field.sy[parent] + (ty % 2)
+    sx = 2 * field.sx[parent] + (tx % 2)
+    return Field(ty, tx, sy, sx, np.ones(len(ty), np.float32))
+
+
+def fill_structure(
+    image: np.ndarray,
+    hole: np.ndarray,
+    *,
+    patch_size: int = 7,
+    iterations: int = 4,
+    guide_weight: float = 2.0,
+    low_pass_blend: float = 0.5,
+    final_vote_radius: int = 0,
+    detail_sigma: float = 2.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """Fill ``hole`` in the float32 RGB ``image``: smooth structure, then matched texture."""
+    rng = np.random.default_rng(seed)
+    levels = _levels(image, hole, patch_size // 2)
+    if not levels:  # no known patch anywhere: the smooth fill is all there is
+        structure = diffusion_fill(image, hole)
+        return _finish(image, hole, structure, structure, structure, 1.0, 1.0)
+    coarse_image, coarse_hole, _ = levels[-1]
+    smooth_fill = diffusion_fill(coarse_image, coarse_hole)
+    structure = (
+        exemplar_fill(coarse_image, coarse_hole, seed=seed) if _COARSE_EXEMPLAR else smooth_fill
+    )
+
+    field: Field | None = None
+    parent_index = np.empty(0, np.int64)
+    estimate = structure
+    for depth in range(len(levels) - 1, -1, -1):
+        level_image, level_hole, radius = levels[depth]
+        shape = level_hole.shape
+        valid = source_map(level_hole, radius)
+        smooth = structure if field is None else enlarge(structure, shape)
+        guide = _blur(np.where(level_hole[..., None], smooth, level_image), _GUIDE_SIGMA)
+        basis = patch_basis(level_image, valid, radius=radius, dims=_DESCRIPTOR_DIMS, rng=rng)
+        searcher = Searcher(describe(level_image, basis, guide, guide_weight), valid, level_hole)
+        count = int(level_hole.sum())
+        if field is None:
+            ty, tx = np.nonzero(level_hole)
+            sy, sx = searcher.random_sources(len(ty), rng)
+            field = Field(ty, tx, sy, sx, np.ones(len(ty), np.float32))
+        else:
+            field = _carry_up(field, level_hole, parent_index, levels[depth + 1][1].shape[1])
+            outside = (field.sy >= shape[0]) | (field.sx >= shape[1])
+            flat = np.minimum(field.sy, shape[0] - 1) * shape[1] + np.minimum(
+                field.sx, shape[1] - 1
+            )
+            bad = np.flatnonzero(outside | ~searcher.valid[flat])
+            field.sy[bad], field.sx[bad] = searcher.random_sources(len(bad), rng)
+            colours = vote(level_image, field, searcher.index, radius=radius, weights=field.cost)
+            estimate = _paste(level_image, field, colours)
+        full = count <= _FULL_SEARCH_LIMIT
+        for _ in range(iterations if full else 1):
+            targets = describe(estimate, basis, guide, guide_weight)
+            targets = targets.reshape(-1, targets.shape[2])[field.ty * shape[1] + field.tx]
+            searcher.improve(
+                field,
+                targets,
+                jumps=(8, 4, 2, 1) if full else (2, 1),
+                search_radius=max(shape) // 2 if full else 4,
+                rng=rng,
+            )
+            colours = vote(
+                level_image,
+                field,
+                searcher.index,
+                radius=_EM_VOTE_RADIUS if _EM_VOTE_RADIUS >= 0 else radius,
+                weights=match_weights(field.cost),
+            )
+            estimate = _paste(level_image, field, colours)
+        parent_index = searcher.index
+    assert field is not None  # `levels` is not empty, so the loop ran at least once
+    # The last vote copies each pixel from its own match alone, keeping texture sharp;
+    # the averaged estimate and the smooth fill provide the fill's lower frequencies.
+    colours = vote(
+        image, field, searcher.index, radius=final_vote_radius, weights=match_weights(field.cost)
+    )
+    sharp = _paste(image, field, colours)
+    lows = _SMOOTH_SHARE * enlarge(smooth_fill, hole.shape) + (1 - _SMOOTH_SHARE) * enlarge(
+        structure, hole.shape
+    )
+    return _finish(image, hole, sharp, estimate, lows, low_pass_blend, detail_sigma)
+
+
+def _paste(level_image: np.ndarray, field: Field, colours: np.ndarray) -> np.ndarray:
+    out = level_image.copy()
+    out[field.ty, field.tx] = colours
+    return out
+
+
+def _finish(
+    image: np.ndarray,
+    hole: np.ndarray,
+    sharp: np.ndarray,
+    smooth: np.ndarray,
+    structure: np.ndarray,
+    blend: float,
+    sigma: float,
+) -> np.ndarray:
+    out = image.copy()
+    inside = hole[..., None]
+    lows = blend * structure + (1 - blend) * smooth
+    # Replace the sharp fill's low frequencies by those of ``lows``; the correction is a
+    # blur normalised over the hole, so it keeps full strength up to the hole's edge.
+    weight = hole.astype(np.float32)
+    correction = np.where(inside, lows - sharp, 0.0).astype(np.float32)
+    spread = _blur(weight, sigma)[..., None]
+    filled = sharp + _blur(correction, sigma) / np.maximum(spread, 1e-6)
+    out[hole] = np.clip(filled[hole], 0.0, 1.0)
+    return out
