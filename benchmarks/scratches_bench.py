@@ -32,30 +32,20 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import base_parser, describe_machine, markdown_table, ratio, time_pair
+from _common import (
+    base_parser,
+    describe_machine,
+    load_photo,
+    markdown_table,
+    ratio,
+    time_pair,
+)
 from inpaintkit.mask.scratches import detect_scratches
 
 PHOTOS = ("astronaut", "camera", "chelsea", "coffee", "rocket", "stereo_motorcycle", "moon")
 MAX_WIDTH = 7
 TOLERANCE = 2
 VISIBLE = 0.03
-
-
-def load_photo(name: str, *, max_side: int = 768) -> np.ndarray:
-    """A uint8 RGB photo from ``skimage.data``, shrunk (area filter) to ``max_side``."""
-    import skimage.data
-
-    data = getattr(skimage.data, name)()
-    photo = np.asarray(data[0] if isinstance(data, tuple) else data)
-    if photo.ndim == 2:
-        photo = np.repeat(photo[:, :, None], 3, axis=2)
-    photo = np.ascontiguousarray(photo[:, :, :3].astype(np.uint8))
-    height, width = photo.shape[:2]
-    factor = max_side / max(height, width)
-    if factor < 1:
-        size = (round(width * factor), round(height * factor))
-        photo = cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
-    return photo
 
 
 def _curve(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
@@ -155,7 +145,7 @@ def main() -> None:
     rows = []
     totals: dict[str, list[dict[str, float]]] = {"ours": [], "naive": []}
     for index, name in enumerate(photos):
-        photo = load_photo(name)
+        photo = load_photo(name, max_side=768)
         damaged, truth = damage_photo(photo, seed=index + offset)
         row: list[object] = [name, f"{photo.shape[1]}×{photo.shape[0]}"]
         seconds = time_pair(
@@ -180,7 +170,9 @@ def main() -> None:
     print(f"\nTolerance {TOLERANCE} px; target: ours P and R >= 0.8 on average.\n")
 
     # A 4K scan: damage drawn at 4K, so scratches stay 1–4 px wide.
-    big = cv2.resize(load_photo("astronaut"), (3840, 2160), interpolation=cv2.INTER_CUBIC)
+    big = cv2.resize(
+        load_photo("astronaut", max_side=768), (3840, 2160), interpolation=cv2.INTER_CUBIC
+    )
     damaged, truth = damage_photo(big, seed=99 + offset)
     ours_s, naive_s = time_pair(
         lambda: detect_ours(damaged), lambda: detect_naive(damaged), repeats=repeats

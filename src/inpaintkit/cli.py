@@ -388,6 +388,40 @@ def replay(
         raise typer.Exit(EXIT_INTERNAL)
 
 
+def _write_mask(
+    mask: Any,
+    findings: list[Any],
+    output: Path,
+    preview: Path | None,
+    picture: Any,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
+    """Write a mask PNG (and an overlay on ``picture``) and report it with its findings."""
+    import numpy as np
+
+    from inpaintkit.imageio import save_image
+    from inpaintkit.preview import overlay_mask
+
+    save_image(output, np.rint(mask * 255).astype(np.uint8), overwrite=overwrite)
+    if preview is not None and picture is not None:
+        save_image(preview, overlay_mask(picture.pixels, mask), overwrite=overwrite)
+    summary = {
+        "output": str(output),
+        "preview": str(preview) if preview else None,
+        "coverage": round(float(mask.mean()), 6),
+        "findings": [f.to_dict() for f in findings],
+    }
+    if as_json:
+        _echo_json(summary)
+        return
+    for finding in findings:
+        typer.echo(f"{finding.severity}: {finding.message}", err=True)
+    typer.echo(f"wrote {output} (coverage {summary['coverage']:.2%})")
+    if preview is not None:
+        typer.echo(f"wrote {preview} (overlay)")
+
+
 @mask_app.command("refine")
 def mask_refine(
     mask: Annotated[str, typer.Argument(help="Mask file, .npy, .json or 'x0,y0,x1,y1'.")],
@@ -412,12 +446,10 @@ def mask_refine(
 ) -> None:
     """Apply refine operations in a fixed order (invert, threshold, fill holes, remove
     islands, grow, shrink, blur, feather), lint the result and write it."""
-    import numpy as np
 
-    from inpaintkit.imageio import load_image, load_mask, save_image
+    from inpaintkit.imageio import load_image, load_mask
     from inpaintkit.mask import refine as ops
     from inpaintkit.mask.lint import lint_mask
-    from inpaintkit.preview import overlay_mask
 
     _check_output(output, overwrite)
     if preview is not None:
@@ -444,23 +476,7 @@ def mask_refine(
     if feather:
         result = ops.feather(result, sigma=feather)
     findings = [*loaded.findings, *lint_mask(None, result)]
-    save_image(output, np.rint(result * 255).astype(np.uint8), overwrite=overwrite)
-    if preview is not None and picture is not None:
-        save_image(preview, overlay_mask(picture.pixels, result), overwrite=overwrite)
-    summary = {
-        "output": str(output),
-        "preview": str(preview) if preview else None,
-        "coverage": round(float(result.mean()), 6),
-        "findings": [f.to_dict() for f in findings],
-    }
-    if as_json:
-        _echo_json(summary)
-        return
-    for finding in findings:
-        typer.echo(f"{finding.severity}: {finding.message}", err=True)
-    typer.echo(f"wrote {output} (coverage {summary['coverage']:.2%})")
-    if preview is not None:
-        typer.echo(f"wrote {preview} (overlay)")
+    _write_mask(result, findings, output, preview, picture, overwrite, as_json)
 
 
 @mask_app.command("lint")
@@ -508,12 +524,10 @@ def mask_scratches(
     as_json: JsonFlag = False,
 ) -> None:
     """Find thin scratches, creases and dust specks and write them as a mask."""
-    import numpy as np
 
-    from inpaintkit.imageio import load_image, save_image
+    from inpaintkit.imageio import load_image
     from inpaintkit.mask.lint import lint_mask
     from inpaintkit.mask.scratches import detect_scratches
-    from inpaintkit.preview import overlay_mask
 
     target = output if output is not None else _default_output(image, "scratches")
     _check_output(target, overwrite)
@@ -531,23 +545,7 @@ def mask_scratches(
     # Thin strokes and specks are the point here, and the classical engines that suit
     # them work per pixel: lint at one-pixel cells so only real problems are reported.
     findings = lint_mask(None, result, latent_scale=1)
-    save_image(target, np.rint(result * 255).astype(np.uint8), overwrite=overwrite)
-    if preview is not None:
-        save_image(preview, overlay_mask(picture.pixels, result), overwrite=overwrite)
-    summary = {
-        "output": str(target),
-        "preview": str(preview) if preview else None,
-        "coverage": round(float(result.mean()), 6),
-        "findings": [f.to_dict() for f in findings],
-    }
-    if as_json:
-        _echo_json(summary)
-        return
-    for finding in findings:
-        typer.echo(f"{finding.severity}: {finding.message}", err=True)
-    typer.echo(f"wrote {target} (coverage {summary['coverage']:.2%})")
-    if preview is not None:
-        typer.echo(f"wrote {preview} (overlay)")
+    _write_mask(result, findings, target, preview, picture, overwrite, as_json)
 
 
 def main() -> None:

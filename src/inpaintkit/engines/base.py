@@ -14,6 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from inpaintkit.errors import InvalidParameterError
+
 
 @dataclass(frozen=True)
 class Capabilities:
@@ -32,6 +34,22 @@ class Capabilities:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    """An integer engine option within ``[low, high]``, or a clear error.
+
+    >>> int_param({"radius": 3}, "radius", 5, 1, 64)
+    3
+    """
+    value = params.get(name, default)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | np.integer)
+        or not (low <= int(value) <= high)
+    ):
+        raise InvalidParameterError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
+    return int(value)
 
 
 @runtime_checkable

@@ -12,24 +12,12 @@ import cv2
 import numpy as np
 
 from inpaintkit.convert import from_float, to_float32
-from inpaintkit.engines.base import Capabilities
+from inpaintkit.engines.base import Capabilities, int_param
 from inpaintkit.engines.registry import ENGINES
-from inpaintkit.errors import InvalidParameterError
 
 
 def _hole(mask: np.ndarray) -> np.ndarray:
     return (mask > 0).astype(np.uint8)
-
-
-def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = params.get(name, default)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or not (low <= int(value) <= high)
-    ):
-        raise InvalidParameterError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    return int(value)
 
 
 class _OpenCVEngine:
@@ -40,7 +28,7 @@ class _OpenCVEngine:
     def inpaint(
         self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
     ) -> np.ndarray:
-        radius = _int_param(params, "radius", 3, 1, 64)
+        radius = int_param(params, "radius", 3, 1, 64)
         hole = _hole(mask)
         levels = image * 255.0
         eight_bit = np.rint(levels)
@@ -78,7 +66,7 @@ class PatchMatchEngine:
     ) -> np.ndarray:
         import patchmatch
 
-        patch_size = _int_param(params, "patch_size", 3, 1, 32)
+        patch_size = int_param(params, "patch_size", 3, 1, 32)
         # The native library keeps one global generator: seed it right before each call.
         patchmatch.set_random_seed(int(params["seed"]) & 0x7FFFFFFF)
         image8 = from_float(image, np.uint8)

@@ -17,23 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from inpaintkit.engines.base import Capabilities
+from inpaintkit.engines.base import Capabilities, int_param
 from inpaintkit.engines.registry import ENGINES
 from inpaintkit.engines.structure.synthesis import fill_structure
 from inpaintkit.errors import InvalidParameterError
 
 __all__ = ["StructureEngine", "fill_structure"]
-
-
-def _int_param(params: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = params.get(name, default)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | np.integer)
-        or not (low <= int(value) <= high)
-    ):
-        raise InvalidParameterError(f"{name} must be an integer in [{low}, {high}], got {value!r}")
-    return int(value)
 
 
 class StructureEngine:
@@ -43,10 +32,10 @@ class StructureEngine:
     def inpaint(
         self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
     ) -> np.ndarray:
-        patch_size = _int_param(params, "patch_size", 7, 3, 15)
+        patch_size = int_param(params, "patch_size", 7, 3, 15)
         if patch_size % 2 == 0:
             raise InvalidParameterError(f"patch_size must be odd, got {patch_size}")
-        iterations = _int_param(params, "iterations", 4, 1, 20)
+        iterations = int_param(params, "iterations", 4, 1, 20)
         hole = mask > 0
         image = np.asarray(image, np.float32)
         if not hole.any():
