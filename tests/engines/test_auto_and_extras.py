@@ -16,7 +16,7 @@ def test_auto_uses_diffusion_fill_for_thin_strokes_and_exemplars_for_wide_holes(
     wide = np.zeros((64, 64), np.float32)
     wide[10:50, 10:50] = 1
     assert hole_width(thin) <= 4 and choose_engine(thin) == "telea"
-    assert choose_engine(wide) == "patchmatch"
+    assert choose_engine(wide) == "structure"
 
 
 def test_engine_needing_a_missing_extra_names_the_extra(monkeypatch):

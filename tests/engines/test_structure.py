@@ -80,3 +80,11 @@ def test_through_the_pipeline_outside_pixels_are_exact():
     hole = box_hole(80, 100, 20)
     result = inpaintkit.inpaint(photo, hole, engine="structure", seed=2)
     assert np.array_equal(result.image[hole == 0], photo[hole == 0])
+
+
+def test_soft_mask_through_the_pipeline_changes_only_the_masked_pixels():
+    photo = (stripes(64, 64) * 255).astype(np.uint8)
+    hole = box_hole(64, 64, 24) * 0.5  # soft: the composite blends half of the fill
+    result = inpaintkit.inpaint(photo, hole, engine="structure", seed=0)
+    assert np.array_equal(result.image[hole == 0], photo[hole == 0])
+    assert not np.array_equal(result.image[hole > 0], photo[hole > 0])

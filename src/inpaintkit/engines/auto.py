@@ -1,9 +1,9 @@
 """``auto``: choose a fill per region from the shape of its hole.
 
 Thin strokes (scratches, wires, text) are best closed by a smooth diffusion fill, which
-is fast and leaves nothing to see at that width; wider holes need texture, which only an
-exemplar fill provides. The width of a hole is twice the largest distance from a hole
-pixel to the nearest kept pixel.
+is fast and leaves nothing to see at that width; wider holes need structure and texture,
+which the ``structure`` engine provides. The width of a hole is twice the largest
+distance from a hole pixel to the nearest kept pixel.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def hole_width(mask: np.ndarray) -> float:
 
 
 def choose_engine(mask: np.ndarray) -> str:
-    return "telea" if hole_width(mask) <= THIN_STROKE_WIDTH else "patchmatch"
+    """``telea`` for holes at most :data:`THIN_STROKE_WIDTH` wide, else ``structure``."""
+    return "telea" if hole_width(mask) <= THIN_STROKE_WIDTH else "structure"
 
 
 class AutoEngine:

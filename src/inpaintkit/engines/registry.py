@@ -83,8 +83,8 @@ ENGINES: dict[str, EngineEntry] = {
             "auto",
             "inpaintkit.engines.auto:AutoEngine",
             Capabilities(
-                description="picks per region: telea for thin strokes, else patchmatch",
-                params=("radius", "patch_size"),
+                description="picks per region: telea for thin strokes, else structure",
+                params=("radius", "patch_size", "iterations"),
             ),
             requires=("cv2", "patchmatch"),
         ),

@@ -28,7 +28,6 @@ _GUIDE_SIGMA = 1.5
 _MIN_SOURCES = 64
 _COARSE_EXEMPLAR = True
 _SMOOTH_SHARE = 0.3
-_EM_VOTE_RADIUS = -1
 _MIN_SIDE = 8
 _SOURCES_PER_HOLE_PIXEL = 1.0
 # Hole pixels above which a level only refines the carried-up matches locally.
@@ -147,7 +146,7 @@ def fill_structure(
                 level_image,
                 field,
                 searcher.index,
-                radius=_EM_VOTE_RADIUS if _EM_VOTE_RADIUS >= 0 else radius,
+                radius=radius,
                 weights=match_weights(field.cost),
             )
             estimate = _paste(level_image, field, colours)
