@@ -44,6 +44,8 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/masks_bench.py
 	$(PY) benchmarks/scale_bench.py
 	$(PY) benchmarks/quality_bench.py
+	$(PY) benchmarks/structure_bench.py
+	$(PY) benchmarks/scratches_bench.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
