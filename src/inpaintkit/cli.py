@@ -67,6 +67,17 @@ def _default_output(image: str, tag: str) -> Path:
     return source.with_name(f"{source.stem}.{tag}.png")
 
 
+def _settle_outputs(
+    image: str, tag: str, output: Path | None, side_by_side: Path | None, overwrite: bool
+) -> Path:
+    """The output path (default beside the photo), with every output checked up front."""
+    output = output or _default_output(image, tag)
+    for path in (output, side_by_side):
+        if path is not None:
+            _check_output(path, overwrite)
+    return output
+
+
 def _check_output(path: Path, overwrite: bool) -> None:
     from inpaintkit.errors import OutputExistsError
 
@@ -172,10 +183,7 @@ def run(
     """Inpaint the masked part of IMAGE and write the result (PNG keeps outside pixels exact)."""
     from inpaintkit.schema import make_request
 
-    output = output or _default_output(image, "inpainted")
-    _check_output(output, overwrite)
-    if side_by_side is not None:
-        _check_output(side_by_side, overwrite)
+    output = _settle_outputs(image, "inpainted", output, side_by_side, overwrite)
     request = make_request(
         image=image,
         mask=mask,
@@ -259,10 +267,7 @@ def outpaint(
         raise InvalidParameterError(
             "nothing to outpaint: give at least one of --left, --top, --right, --bottom"
         )
-    output = output or _default_output(image, "outpainted")
-    _check_output(output, overwrite)
-    if side_by_side is not None:
-        _check_output(side_by_side, overwrite)
+    output = _settle_outputs(image, "outpainted", output, side_by_side, overwrite)
     request = make_request(
         image=image,
         mask=mask,

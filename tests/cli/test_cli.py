@@ -179,23 +179,14 @@ def test_bad_option_value_is_exit_2(files, tmp_path, capsys):
     assert code == 2 and "grow" in stderr and "Traceback" not in stderr
 
 
+def run_console(*args):
+    """Run the installed entry point in a real subprocess (as a user's shell would)."""
+    command = [sys.executable, "-m", "inpaintkit", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
 def test_real_console_script_error_is_one_line(tmp_path):
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inpaintkit",
-            "run",
-            str(tmp_path / "missing.jpg"),
-            "-m",
-            "0,0,4,4",
-            "-o",
-            str(tmp_path / "o.png"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_console("run", tmp_path / "missing.jpg", "-m", "0,0,4,4", "-o", tmp_path / "o.png")
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "missing.jpg" in done.stderr
     assert not (tmp_path / "o.png").exists()

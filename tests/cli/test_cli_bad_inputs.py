@@ -1,13 +1,10 @@
 """The whole bad-input corpus through the command line: exit 2, one line, no output file."""
 
-import subprocess
-import sys
-
 import pytest
 
 from inpaintkit.cli import main
 from tests.bad_inputs import make_bad_inputs
-from tests.cli.test_cli import run_cli
+from tests.cli.test_cli import run_cli, run_console
 
 
 @pytest.fixture(scope="module")
@@ -31,20 +28,5 @@ def test_every_bad_input_is_a_one_line_exit_2(corpus, tmp_path, capsys):
 
 def test_console_script_on_a_corrupt_file(corpus, tmp_path):
     case = next(c for c in corpus if c.name.startswith("image-truncated"))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "inpaintkit",
-            "run",
-            case.image,
-            "-m",
-            "0,0,4,4",
-            "-o",
-            str(tmp_path / "o.png"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_console("run", case.image, "-m", "0,0,4,4", "-o", tmp_path / "o.png")
     assert done.returncode == 2 and done.stderr.count("\n") == 1

@@ -5,7 +5,6 @@ colour, so layouts, value ranges, padding and compositing can be checked exactly
 """
 
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -21,6 +20,7 @@ from inpaintkit.errors import (
     UnreadableFileError,
     UnsupportedFormatError,
 )
+from tests.cli.test_cli import run_cli
 from tests.engines import tiny_onnx
 
 FILL = np.array(tiny_onnx.FILL, np.float32)
@@ -212,19 +212,7 @@ def test_engines_are_listed_ready_with_onnxruntime():
 
 
 def test_cli_lists_and_runs_lama(tmp_path, files, capsys):
-    from inpaintkit.cli import main
-
-    def run_cli(*args):
-        argv = sys.argv
-        sys.argv = ["inpaintkit", *map(str, args)]
-        try:
-            with pytest.raises(SystemExit) as done:
-                main()
-        finally:
-            sys.argv = argv
-        return done.value.code, *capsys.readouterr()
-
-    code, stdout, _ = run_cli("engines", "--json")
+    code, stdout, _ = run_cli("engines", "--json", capsys=capsys)
     listed = json.loads(stdout)
     assert code == 0 and listed["lama"]["ready"] and listed["migan"]["ready"]
     model = tiny_onnx.save_lama(tmp_path / "lama.onnx", output_scale=255.0)
@@ -232,11 +220,18 @@ def test_cli_lists_and_runs_lama(tmp_path, files, capsys):
     out = tmp_path / "out.png"
     code, _, stderr = run_cli(
         "run", image_path, "-m", mask_path, "-o", out, "--engine", "lama",
-        "--param", f"model={model}", "--seed", 1,
-    )  # fmt: skip
+        "--param", f"model={model}", "--seed", 1, capsys=capsys)  # fmt: skip
     assert code == 0 and out.exists(), stderr
     code, _, stderr = run_cli(
-        "run", image_path, "-m", mask_path, "-o", tmp_path / "x.png", "--engine", "lama"
+        "run",
+        image_path,
+        "-m",
+        mask_path,
+        "-o",
+        tmp_path / "x.png",
+        "--engine",
+        "lama",
+        capsys=capsys,
     )
     assert code == 2 and "INPAINTKIT_LAMA_MODEL" in stderr
 
