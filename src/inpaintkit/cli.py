@@ -41,6 +41,84 @@ SideBySide = Annotated[
 MaskResize = Annotated[
     bool, typer.Option("--mask-resize", help="Resize a mask of another size to the image.")
 ]
+# Prompt-guided engines (engine "diffusion"); each sets the engine option of its name.
+_GEN = "Diffusion"
+Model = Annotated[
+    str | None,
+    typer.Option(
+        help="Diffusion model: diffusers folder, .safetensors file or hub id.", rich_help_panel=_GEN
+    ),
+]
+ModelConfig = Annotated[
+    str | None,
+    typer.Option(
+        help="Configs for a .safetensors checkpoint (a diffusers folder).", rich_help_panel=_GEN
+    ),
+]
+Prompt = Annotated[str | None, typer.Option(help="What to paint.", rich_help_panel=_GEN)]
+NegativePrompt = Annotated[
+    str | None, typer.Option(help="What not to paint.", rich_help_panel=_GEN)
+]
+Steps = Annotated[int | None, typer.Option(help="Denoising steps (30).", rich_help_panel=_GEN)]
+Guidance = Annotated[
+    float | None, typer.Option(help="Classifier-free guidance scale (7.5).", rich_help_panel=_GEN)
+]
+Strength = Annotated[
+    float | None,
+    typer.Option(
+        help="0..1: how far new content may move from the original (1).", rich_help_panel=_GEN
+    ),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        help="ddim, pndm, euler, euler-a, dpm++2m, unipc, lms (model's own).", rich_help_panel=_GEN
+    ),
+]
+MaskedContent = Annotated[
+    str | None,
+    typer.Option(
+        help="Start from: original, latent-noise, latent-nothing, or a classical "
+        "engine's pre-fill (telea, structure, ...).",
+        rich_help_panel=_GEN,
+    ),
+]
+Device = Annotated[str | None, typer.Option(help="auto, cpu, cuda or mps.", rich_help_panel=_GEN)]
+Dtype = Annotated[
+    str | None,
+    typer.Option(
+        help="auto (fp16 on GPU, fp32 on CPU), float32, float16, bfloat16.", rich_help_panel=_GEN
+    ),
+]
+ControlNet = Annotated[
+    str | None, typer.Option(help="ControlNet model folder or hub id.", rich_help_panel=_GEN)
+]
+ControlImage = Annotated[
+    str | None,
+    typer.Option(
+        help="Control image of the photo's size, or 'canny' (default with --controlnet).",
+        rich_help_panel=_GEN,
+    ),
+]
+NumImages = Annotated[
+    int, typer.Option(help="Variants to write (seed, seed+1, ...).", rich_help_panel=_GEN)
+]
+
+
+def _generation_params(engine: str, params: dict[str, Any], **flags: Any) -> tuple[str, dict]:
+    """Merge the diffusion flags that were given into the engine options; ``--model``
+    with the default engine means the diffusion engine."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    if not given:
+        return engine, params
+    if engine == "auto" and "model" in given:
+        engine = "diffusion"
+    if engine != "diffusion":
+        names = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise InvalidInputError(
+            f"{names} only apply to the diffusion engine: add --engine diffusion --model PATH"
+        )
+    return engine, {**params, **given}
 
 
 def _echo_json(data: dict[str, Any]) -> None:
@@ -68,14 +146,25 @@ def _default_output(image: str, tag: str) -> Path:
 
 
 def _settle_outputs(
-    image: str, tag: str, output: Path | None, side_by_side: Path | None, overwrite: bool
+    image: str,
+    tag: str,
+    output: Path | None,
+    side_by_side: Path | None,
+    overwrite: bool,
+    num_images: int = 1,
 ) -> Path:
     """The output path (default beside the photo), with every output checked up front."""
     output = output or _default_output(image, tag)
-    for path in (output, side_by_side):
+    variants = [_variant_path(output, k) for k in range(2, num_images + 1)]
+    for path in (output, side_by_side, *variants):
         if path is not None:
             _check_output(path, overwrite)
     return output
+
+
+def _variant_path(output: Path, number: int) -> Path:
+    """``out.png`` → ``out-2.png`` for the second of several images."""
+    return output.with_name(f"{output.stem}-{number}{output.suffix}")
 
 
 def _check_output(path: Path, overwrite: bool) -> None:
@@ -128,6 +217,7 @@ def _summary(result: Any, output: Path, warnings: list[str]) -> dict[str, Any]:
         "warnings": warnings,
         "timings": {k: round(v, 4) for k, v in result.timings.items()},
         "plan": result.plan.to_dict(),
+        "details": result.details,
     }
 
 
@@ -179,11 +269,42 @@ def run(
     side_by_side: SideBySide = None,
     overwrite: Overwrite = False,
     as_json: JsonFlag = False,
+    model: Model = None,
+    model_config: ModelConfig = None,
+    prompt: Prompt = None,
+    negative_prompt: NegativePrompt = None,
+    steps: Steps = None,
+    guidance: Guidance = None,
+    strength: Strength = None,
+    scheduler: Scheduler = None,
+    masked_content: MaskedContent = None,
+    device: Device = None,
+    dtype: Dtype = None,
+    controlnet: ControlNet = None,
+    control_image: ControlImage = None,
+    num_images: NumImages = 1,
 ) -> None:
     """Inpaint the masked part of IMAGE and write the result (PNG keeps outside pixels exact)."""
     from inpaintkit.schema import make_request
 
-    output = _settle_outputs(image, "inpainted", output, side_by_side, overwrite)
+    engine, params = _generation_params(
+        engine,
+        _parse_params(param or []),
+        model=model,
+        model_config=model_config,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        steps=steps,
+        guidance=guidance,
+        strength=strength,
+        scheduler=scheduler,
+        masked_content=masked_content,
+        device=device,
+        dtype=dtype,
+        controlnet=controlnet,
+        control_image=control_image,
+    )
+    output = _settle_outputs(image, "inpainted", output, side_by_side, overwrite, num_images)
     request = make_request(
         image=image,
         mask=mask,
@@ -197,7 +318,8 @@ def run(
         invert_mask=invert_mask,
         mask_alpha=mask_alpha,
         max_pixels=max_pixels,
-        engine_params=_parse_params(param or []),
+        engine_params=params,
+        num_images=num_images,
     )
     _execute(request, output, side_by_side, overwrite, as_json)
 
@@ -211,6 +333,10 @@ def _execute(
     result = run_pipeline(request, progress=_progress_bar(not as_json and sys.stderr.isatty()))
     warnings = _save_result(result, output, overwrite)
     summary = _summary(result, output, warnings)
+    for number, variant in enumerate(result.variants, start=2):
+        path = _variant_path(output, number)
+        _save_result(variant, path, overwrite)
+        summary.setdefault("variants", []).append({"output": str(path), "seed": variant.seed})
     if side_by_side is not None:
         _write_side_by_side(request, result, side_by_side, overwrite)
         summary["side_by_side"] = str(side_by_side)
@@ -258,16 +384,52 @@ def outpaint(
     side_by_side: SideBySide = None,
     overwrite: Overwrite = False,
     as_json: JsonFlag = False,
+    seam_band: Annotated[
+        int, typer.Option(help="Let the fill blend this many px into the photo's edge.")
+    ] = 0,
+    model: Model = None,
+    model_config: ModelConfig = None,
+    prompt: Prompt = None,
+    negative_prompt: NegativePrompt = None,
+    steps: Steps = None,
+    guidance: Guidance = None,
+    strength: Strength = None,
+    scheduler: Scheduler = None,
+    masked_content: MaskedContent = None,
+    device: Device = None,
+    dtype: Dtype = None,
+    controlnet: ControlNet = None,
+    control_image: ControlImage = None,
+    num_images: NumImages = 1,
 ) -> None:
-    """Extend the canvas of IMAGE and fill the new border; the photo itself stays exact."""
+    """Extend the canvas of IMAGE and fill the new border; the photo itself stays exact
+    (unless --seam-band lets the fill blend into its edge)."""
     from inpaintkit.errors import InvalidParameterError
     from inpaintkit.schema import make_request
+
+    engine, params = _generation_params(
+        engine,
+        _parse_params(param or []),
+        model=model,
+        model_config=model_config,
+        prompt=prompt,
+        negative_prompt=negative_prompt,
+        steps=steps,
+        guidance=guidance,
+        strength=strength,
+        scheduler=scheduler,
+        masked_content=masked_content,
+        device=device,
+        dtype=dtype,
+        controlnet=controlnet,
+        control_image=control_image,
+    )
 
     if not any((left, top, right, bottom)):
         raise InvalidParameterError(
             "nothing to outpaint: give at least one of --left, --top, --right, --bottom"
         )
-    output = _settle_outputs(image, "outpainted", output, side_by_side, overwrite)
+    output = _settle_outputs(image, "outpainted", output, side_by_side, overwrite, num_images)
     request = make_request(
         image=image,
         mask=mask,
@@ -275,7 +437,9 @@ def outpaint(
         seed=seed,
         extend=(left, top, right, bottom),
         extend_fill=fill,
-        engine_params=_parse_params(param or []),
+        seam_band=seam_band,
+        engine_params=params,
+        num_images=num_images,
     )
     _execute(request, output, side_by_side, overwrite, as_json)
 

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
+import cv2
 import numpy as np
 
 from inpaintkit.composite import composite_region_into, match_colors, poisson_blend, seam_score
@@ -52,11 +53,14 @@ def inpaint(
     mask_resize: bool = False,
     invert_mask: bool = False,
     max_pixels: int | None = None,
+    num_images: int = 1,
     progress: Progress | None = None,
     **engine_params: Any,
 ) -> Result:
     """Inpaint ``mask`` (1 = regenerate) in ``image``; pixels where the mask is 0 are kept
     bit for bit. ``image`` and ``mask`` may be paths or arrays (uint8, uint16 or float32).
+    Engine options go as keywords (e.g. ``model=``, ``prompt=`` for ``engine="diffusion"``).
+    With ``num_images`` > 1 the other variants are in ``result.variants``.
 
     >>> import numpy as np
     >>> photo = np.full((32, 32, 3), 200, np.uint8)
@@ -75,6 +79,7 @@ def inpaint(
         "mask_resize": mask_resize,
         "invert_mask": invert_mask,
         "engine_params": engine_params,
+        "num_images": num_images,
     }
     if max_pixels is not None:
         options["max_pixels"] = max_pixels
@@ -104,7 +109,23 @@ def run(
     mask: MaskSource | None = None,
     progress: Progress | None = None,
 ) -> Result:
-    """Run one request; ``image``/``mask`` override the request's paths with loaded data."""
+    """Run one request; ``image``/``mask`` override the request's paths with loaded data.
+
+    ``num_images`` > 1 runs the request once per seed (seed, seed + 1, ...): the first
+    result is returned with the others in its ``variants``.
+    """
+    if request.num_images > 1:
+        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+        results = [
+            run(
+                request.model_copy(update={"seed": seed + k, "num_images": 1}),
+                image=image,
+                mask=mask,
+                progress=progress,
+            )
+            for k in range(request.num_images)
+        ]
+        return replace(results[0], variants=tuple(results[1:]))
     engine_name = resolve_engine_name(request.engine)
     check_engine_params(engine_name, request.engine_params)
     capabilities = engine_capabilities(engine_name)
@@ -116,16 +137,29 @@ def run(
     with clock.stage("refine"):
         picture, refined, findings = _prepare_mask(picture, mask_data, request)
     with clock.stage("plan"):
+        working_size, multiple = _plan_hints(engine_name, request)
         plan = plan_regions(
             picture.size,
             refined,
             padding=request.padding if request.padding is not None else capabilities.context,
-            multiple=capabilities.size_multiple,
-            working_size=capabilities.preferred_working_size,
+            multiple=multiple,
+            working_size=working_size,
         )
     seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+    guides = _load_guides(request, picture)
+    details: dict[str, Any] = {}
     seam = _fill_regions(
-        picture, refined, plan, engine_name, request, seed, hashing, clock, progress
+        picture,
+        refined,
+        plan,
+        engine_name,
+        request,
+        seed,
+        hashing,
+        clock,
+        progress,
+        guides,
+        details,
     )
     image_sha256, mask_sha256 = hashing.result()
     recipe = build_recipe(
@@ -150,7 +184,38 @@ def run(
         timings=clock.timings,
         recipe=recipe,
         icc_profile=picture.icc_profile,
+        details=details,
     )
+
+
+def _plan_hints(engine_name: str, request: Request) -> tuple[int | None, int]:
+    """Working size and size multiple: an engine may decide them from its options (a
+    diffusion model's native size); otherwise its static capabilities say."""
+    capabilities = engine_capabilities(engine_name)
+    hints = getattr(get_engine(engine_name), "plan_hints", None)
+    if hints is None:
+        return capabilities.preferred_working_size, capabilities.size_multiple
+    working_size, multiple = hints(request.engine_params)
+    return int(working_size), int(multiple)
+
+
+def _load_guides(request: Request, picture: ImageData) -> dict[str, np.ndarray]:
+    """Full-size guide images among the engine options (a ControlNet control image given
+    as a path or array), loaded once at the photo's size, to crop with the same plan."""
+    guide = request.engine_params.get("control_image")
+    if guide is None or (isinstance(guide, str) and guide == "canny"):
+        return {}
+    loaded = load_image(guide, max_pixels=request.max_pixels)
+    pixels = to_float_rgb(loaded.pixels)
+    left, top, right, bottom = request.extend
+    pixels = np.pad(pixels, ((top, bottom), (left, right), (0, 0)))  # no guidance outside
+    if pixels.shape[:2] != picture.pixels.shape[:2]:
+        got, want = pixels.shape[1::-1], picture.pixels.shape[1::-1]
+        raise InvalidInputError(
+            f"control image {loaded.source} is {got[0]}×{got[1]} after outpainting but the "
+            f"photo is {want[0]}×{want[1]}: give a control image of the photo's size"
+        )
+    return {"control_image": pixels}
 
 
 def _hash_in_background(pixels: np.ndarray, mask: np.ndarray) -> Future[tuple[str, str]]:
@@ -185,21 +250,29 @@ def _fill_regions(
     hashing: Future[tuple[str, str]],
     clock: _Stopwatch,
     progress: Progress | None,
+    guides: dict[str, np.ndarray],
+    details: dict[str, Any],
 ) -> float:
     """Fill each region and composite it into ``picture.pixels``; return the worst seam.
 
     load_image gave us our own copy of the pixels, so results are composited into it in
     place (regions never overlap) instead of copying a possibly 8K image once more.
+    Engines that work in steps report them through ``on_step``; progress then counts
+    steps over all regions.
     """
     engine = get_engine(engine_name)
     scores = []
+    count = len(plan.regions)
     for index, region in enumerate(plan.regions):
         original = _float_crop(picture, region)
+        params = {**request.engine_params, "seed": seed + index, "report": details}
+        params |= {name: crop_region(guide, region) for name, guide in guides.items()}
+        steps = _StepProgress(progress, index, count)
+        if progress is not None:
+            params["on_step"] = steps
         with clock.stage("engine"):
             generated = engine.inpaint(
-                crop_region(picture.pixels, region),
-                crop_mask(mask, region),
-                params={**request.engine_params, "seed": seed + index},
+                crop_region(picture.pixels, region), crop_mask(mask, region), params=params
             )
         with clock.stage("composite"):
             hashing.result()  # the recipe hashes the input: finish before changing it
@@ -207,9 +280,22 @@ def _fill_regions(
             composite_region_into(picture.pixels, generated, mask, region.crop)
             filled = _float_crop(picture, region)
             scores.append(seam_score(original, filled, mask[region.crop.slices]))
-        if progress is not None:
-            progress(index + 1, len(plan.regions))
+        if progress is not None and not steps.reported:
+            progress(index + 1, count)
     return max(scores, default=0.0)
+
+
+class _StepProgress:
+    """Progress in engine steps over all regions, for engines that report steps."""
+
+    def __init__(self, progress: Progress | None, index: int, count: int) -> None:
+        self.progress, self.index, self.count = progress, index, count
+        self.reported = False
+
+    def __call__(self, step: int, steps: int) -> None:
+        self.reported = True
+        if self.progress is not None:
+            self.progress(self.index * steps + step, self.count * steps)
 
 
 def _pick(given: Any, from_request: str | None, what: str) -> Any:
@@ -246,7 +332,24 @@ def _extend(picture: ImageData, mask: np.ndarray, request: Request) -> tuple[Ima
         pixels=canvas[..., :3],
         alpha=canvas[..., 3] if canvas.shape[-1] == 4 else None,
     )
-    return extended, np.maximum(np.pad(mask, ((top, bottom), (left, right))), new_area)
+    mask = np.maximum(np.pad(mask, ((top, bottom), (left, right))), new_area)
+    band = request.seam_band
+    if band is None:
+        band = _SEAM_BAND if engine_capabilities(request.engine).honours_soft_mask else 0
+    return extended, np.maximum(mask, _seam_ramp(new_area, band))
+
+
+_SEAM_BAND = 32  # px: default blend into the photo when the engine honours soft masks
+
+
+def _seam_ramp(new_area: np.ndarray, band: int) -> np.ndarray:
+    """A mask falling from 1 at the new area to 0 ``band`` px into the photo, so a
+    generated border blends into the photo instead of meeting it at a hard line."""
+    if band <= 0:
+        return np.zeros_like(new_area)
+    inside = (new_area <= 0).astype(np.uint8)
+    distance = cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return np.clip(1.0 - distance / (band + 1), 0.0, 1.0).astype(np.float32) * inside
 
 
 def _refine(mask: np.ndarray, request: Request) -> np.ndarray:

@@ -42,7 +42,15 @@ class Request(BaseModel):
         (0, 0, 0, 0), description="outpainting: pixels to add left, top, right, bottom"
     )
     extend_fill: ExtendFill = "edge"
+    seam_band: int | None = Field(
+        None,
+        ge=0,
+        le=1024,
+        description="outpainting: px of the photo's edge the fill may blend into "
+        "(None: 32 for engines that honour soft masks, else 0)",
+    )
     engine_params: dict[str, Any] = Field(default_factory=dict)
+    num_images: int = Field(1, ge=1, le=16, description="variants, from seeds seed, seed+1, ...")
 
     @field_validator("extend")
     @classmethod

@@ -176,3 +176,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     recipe: dict[str, Any] = field(default_factory=dict)
     icc_profile: bytes | None = None  # the input's colour profile, to write back with the image
+    # What the engine did, in its own words (e.g. the diffusion model kind, device, dtype).
+    details: dict[str, Any] = field(default_factory=dict)
+    # With num_images > 1: the other results, each from its own seed (seed + k).
+    variants: tuple[Result, ...] = ()

@@ -35,6 +35,24 @@ class EngineStatus:
 
 
 _CLASSICAL = "inpaintkit.engines.classical"
+# Listed here, not imported from the engine, so the registry never imports torch.
+_DIFFUSION_PARAMS = (
+    "model",
+    "model_config",
+    "prompt",
+    "negative_prompt",
+    "steps",
+    "guidance",
+    "strength",
+    "scheduler",
+    "masked_content",
+    "device",
+    "dtype",
+    "working_size",
+    "controlnet",
+    "control_image",
+    "control_scale",
+)
 # Diffusion fills only read a few pixels past the hole's edge (their radius, at most 64).
 _DIFFUSION_CONTEXT = 72
 
@@ -111,6 +129,20 @@ ENGINES: dict[str, EngineEntry] = {
             ),
             requires=("onnxruntime",),
             extra="onnx",
+        ),
+        EngineEntry(
+            "diffusion",
+            "inpaintkit.engines.diffusion:DiffusionEngine",
+            Capabilities(
+                needs_prompt=True,
+                honours_soft_mask=True,
+                size_multiple=8,
+                preferred_working_size=512,
+                description="Stable Diffusion 1.x/2.x/XL inpainting from your model (--model)",
+                params=_DIFFUSION_PARAMS,
+            ),
+            requires=("torch", "diffusers", "transformers"),
+            extra="diffusion",
         ),
     )
 }

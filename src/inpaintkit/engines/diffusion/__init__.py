@@ -1,0 +1,147 @@
+"""``diffusion``: prompt-guided inpainting with Stable Diffusion models (diffusers).
+
+Needs ``pip install 'inpaintkit[diffusion]'``. The pipeline hands this engine one
+working-size crop per region (512 px for SD 1.x, 1024 for SDXL, from the model's
+config); the engine pre-fills the hole if asked, runs :func:`sampler.sample` and
+returns the decoded crop, which the pipeline composites exactly.
+
+Engine options are listed in :data:`options.PARAMS`; the CLI sets them from
+``--model``, ``--prompt``, ``--steps`` and friends. Two keys are hooks the pipeline
+adds, not user options: ``on_step`` (a per-step progress callback) and ``report`` (a
+dict the engine fills with what it did: model kind, device, dtype, retries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import cv2
+import numpy as np
+
+from inpaintkit.engines.base import Capabilities
+from inpaintkit.engines.diffusion.device import (
+    choose_placement,
+    describe_bytes,
+    estimate_bytes,
+    free_memory,
+    out_of_memory_as_error,
+)
+from inpaintkit.engines.diffusion.models import LoadedModel, load_model
+from inpaintkit.engines.diffusion.options import DiffusionOptions, parse_options
+from inpaintkit.engines.diffusion.sampler import Sampling, sample
+from inpaintkit.engines.registry import ENGINES, get_engine
+from inpaintkit.errors import InvalidParameterError
+
+__all__ = ["CLASSICAL_PREFILLS", "DiffusionEngine", "canny_control"]
+
+# Engines that may pre-fill the hole before diffusion ("masked content").
+CLASSICAL_PREFILLS = ("telea", "navier-stokes", "patchmatch", "structure", "auto")
+_MEMORY_HEADROOM = 0.85  # turn on slicing/tiling when the estimate passes this share
+
+
+def canny_control(image: np.ndarray, *, low: int = 100, high: int = 200) -> np.ndarray:
+    """Canny edges of an H×W×3 float picture as a 3-channel control image in [0, 1]."""
+    grey = cv2.cvtColor((np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGB2GRAY)
+    edges = cv2.Canny(grey, low, high).astype(np.float32) / 255.0
+    return np.repeat(edges[..., None], 3, axis=2)
+
+
+class DiffusionEngine:
+    name = "diffusion"
+    capabilities: Capabilities = ENGINES["diffusion"].capabilities
+
+    def options(self, params: Mapping[str, Any]) -> DiffusionOptions:
+        user = {k: v for k, v in params.items() if k not in ("seed", "on_step", "report")}
+        return parse_options(user, classical_engines=CLASSICAL_PREFILLS)
+
+    def model(self, options: DiffusionOptions) -> LoadedModel:
+        placement = choose_placement(options.device, options.dtype)
+        return load_model(options.model, options.model_config, placement, options.controlnet)
+
+    def plan_hints(self, params: Mapping[str, Any]) -> tuple[int, int]:
+        """(working size, size multiple) for the region plan: the model's native size."""
+        options = self.options(params)
+        return options.working_size or self.model(options).kind.native_size, 8
+
+    def inpaint(
+        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+    ) -> np.ndarray:
+        options = self.options(params)
+        model = self.model(options)
+        seed = int(params["seed"])
+        report: dict[str, Any] = params.get("report", {})
+        height, width = mask.shape
+        if height % 8 or width % 8:
+            raise InvalidParameterError(
+                f"the diffusion engine needs sides that are multiples of 8, got {width}×{height}"
+            )
+        start = image
+        if options.masked_content in CLASSICAL_PREFILLS:
+            start = get_engine(options.masked_content).inpaint(image, mask, params={"seed": seed})
+        job = Sampling(
+            image=image,
+            start=start,
+            mask=mask,
+            seed=seed,
+            control=self._control(options, image, model),
+            on_step=params.get("on_step"),
+            report=report,
+        )
+        needed = self._prepare_memory(model, options, width, height, report)
+        with out_of_memory_as_error(
+            device=model.placement.device, needed=needed, working_size=max(width, height)
+        ):
+            return sample(model, options, job)
+
+    def _control(
+        self, options: DiffusionOptions, image: np.ndarray, model: LoadedModel
+    ) -> np.ndarray | None:
+        if model.controlnet is None:
+            return None
+        control = options.control_image
+        if isinstance(control, str) and control == "canny":
+            return canny_control(image)
+        if not isinstance(control, np.ndarray) or control.shape[:2] != image.shape[:2]:
+            raise InvalidParameterError(
+                "control_image must be 'canny' or an image of the photo's size "
+                "(the pipeline crops it with the same plan as the photo)"
+            )
+        control = control.astype(np.float32)
+        return control if control.ndim == 3 else np.repeat(control[..., None], 3, axis=2)
+
+    def _prepare_memory(
+        self,
+        model: LoadedModel,
+        options: DiffusionOptions,
+        width: int,
+        height: int,
+        report: dict[str, Any],
+    ) -> int:
+        """Estimate the run's memory; slice attention and tile the VAE when it is tight."""
+        pipe = model.pipe
+        needed = estimate_bytes(
+            model.weights_bytes,
+            width=width,
+            height=height,
+            batch=2 if options.guidance > 1 else 1,
+            element_size=model.placement.dtype.itemsize,
+            unet_width=int(pipe.unet.config.block_out_channels[0]),
+        )
+        free = free_memory(model.placement.device)
+        tight = free is not None and needed > _MEMORY_HEADROOM * (free + model.weights_bytes)
+        if tight:
+            pipe.enable_attention_slicing()
+            pipe.vae.enable_tiling()
+        report.update(
+            model_kind=model.kind.path,
+            model_family=model.kind.family,
+            model=model.kind.describe(),
+            device=model.placement.device,
+            dtype=model.placement.dtype_name,
+            memory_estimate=describe_bytes(needed),
+            memory_saving=tight,
+            masked_content=options.masked_content,
+            controlnet=model.controlnet is not None,
+        )
+        return needed

@@ -1,0 +1,254 @@
+"""Load a diffusion model and tell which kind it is.
+
+A model comes from a local diffusers folder (``model_index.json``), a single
+``.safetensors``/``.ckpt`` checkpoint as A1111 and civitai share them (with a diffusers
+folder or hub id for its configs, ``model_config``), or a Hugging Face hub id. The kind
+is read from the configs, never from the name:
+
+* ``inpaint-unet``: a dedicated inpainting UNet (9 input channels: latents, mask,
+  masked-image latents), e.g. SD 1.5 / 2 inpainting, SDXL inpainting;
+* ``blended-latents``: an ordinary text-to-image UNet (4 channels); the hole is
+  inpainted by replacing the latents outside it with the original's, noised to the
+  current step, after every step.
+
+Loaded models are cached (one at a time, keyed by source, device, dtype and
+ControlNet), so a photo with several regions, or a batch, loads the model once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from inpaintkit.engines.diffusion.device import Placement
+from inpaintkit.errors import InvalidParameterError, UnreadableFileError
+
+SINGLE_FILE_SUFFIXES = (".safetensors", ".ckpt")
+_SD_CLASSES = {"StableDiffusionPipeline", "StableDiffusionInpaintPipeline"}
+_SDXL_CLASSES = {"StableDiffusionXLPipeline", "StableDiffusionXLInpaintPipeline"}
+
+
+class ModelKindError(InvalidParameterError):
+    """The model is not a kind the diffusion engine can inpaint with."""
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    family: str  # "sd" (1.x / 2.x) or "sdxl"
+    path: str  # "inpaint-unet" or "blended-latents"
+    native_size: int  # px: the size the model was trained at
+
+    def describe(self) -> str:
+        how = {
+            "inpaint-unet": "dedicated inpainting UNet (9 input channels)",
+            "blended-latents": "text-to-image UNet with blended latents (4 input channels)",
+        }[self.path]
+        return f"{self.family}: {how}"
+
+
+@dataclass
+class LoadedModel:
+    pipe: Any  # a diffusers pipeline: we use its components and encode_prompt
+    kind: ModelKind
+    placement: Placement
+    controlnet: Any = None
+    weights_bytes: int = 0
+
+
+def detect_kind(unet_config: Any, pipeline_class: str, vae_scale: int) -> ModelKind:
+    """The kind of a model from its UNet config and pipeline class name."""
+    in_channels = int(unet_config.in_channels)
+    sdxl = getattr(unet_config, "addition_embed_type", None) == "text_time"
+    family = "sdxl" if sdxl or pipeline_class in _SDXL_CLASSES else "sd"
+    if in_channels == 9:
+        path = "inpaint-unet"
+    elif in_channels == 4:
+        path = "blended-latents"
+    else:
+        raise ModelKindError(
+            f"{pipeline_class} has a UNet with {in_channels} input channels; inpaintkit "
+            "inpaints with text-to-image models (4 channels) or inpainting models (9 "
+            "channels) of the Stable Diffusion 1.x/2.x/XL families"
+        )
+    sample = unet_config.sample_size
+    sample = sample[0] if isinstance(sample, list | tuple) else sample
+    return ModelKind(family, path, int(sample) * vae_scale)
+
+
+def _looks_like_hub_id(source: str) -> bool:
+    parts = source.split("/")
+    return len(parts) == 2 and all(parts) and not source.startswith((".", "~"))
+
+
+def _pipeline_class(folder: Path) -> str:
+    index = folder / "model_index.json"
+    if not index.is_file():
+        raise UnreadableFileError(
+            f"{folder} is not a diffusers model folder (no model_index.json); pass a folder "
+            "saved with save_pretrained, a .safetensors checkpoint, or a hub id"
+        )
+    try:
+        return str(json.loads(index.read_text())["_class_name"])
+    except (ValueError, KeyError) as error:
+        raise UnreadableFileError(f"{index} is not a valid model index: {error}") from None
+
+
+def _load_folder_or_hub(source: str, torch_dtype: Any) -> Any:
+    from diffusers import DiffusionPipeline
+
+    folder = Path(source).expanduser()
+    options: dict[str, Any] = {"dtype": torch_dtype}
+    if folder.exists():
+        class_name = _pipeline_class(folder)
+        if class_name not in _SD_CLASSES | _SDXL_CLASSES:
+            raise ModelKindError(
+                f"{folder} holds a {class_name}; the diffusion engine supports Stable "
+                "Diffusion 1.x/2.x and SDXL models (text-to-image or inpainting)"
+            )
+        if class_name in _SD_CLASSES:
+            # Our own loop never runs the safety checker: do not load its 1 GB of weights.
+            options |= {"safety_checker": None, "requires_safety_checker": False}
+        return DiffusionPipeline.from_pretrained(str(folder), **options)
+    if not _looks_like_hub_id(source):
+        raise UnreadableFileError(
+            f"model {source!r} not found: pass an existing diffusers folder, a "
+            ".safetensors checkpoint, or a hub id like owner/name"
+        )
+    try:
+        return DiffusionPipeline.from_pretrained(source, **options)
+    except (OSError, ValueError) as error:
+        raise UnreadableFileError(
+            f"could not load {source!r} from the Hugging Face hub ({type(error).__name__}); "
+            "this machine may be offline. Download the model where there is a network "
+            "(e.g. `hf download " + source + " --local-dir DIR`) and pass --model DIR"
+        ) from None
+
+
+def _checkpoint_class(file: Path) -> Any:
+    """The diffusers pipeline class for a single-file checkpoint, from its UNet keys."""
+    from diffusers import (
+        StableDiffusionInpaintPipeline,
+        StableDiffusionPipeline,
+        StableDiffusionXLInpaintPipeline,
+        StableDiffusionXLPipeline,
+    )
+    from diffusers.loaders.single_file_utils import load_single_file_checkpoint
+
+    try:
+        state = load_single_file_checkpoint(str(file), local_files_only=True)
+    except Exception as error:
+        raise UnreadableFileError(f"{file} is not a readable checkpoint: {error}") from None
+    first = state.get("model.diffusion_model.input_blocks.0.0.weight")
+    if first is None:
+        raise ModelKindError(
+            f"{file} is not a Stable Diffusion 1.x/2.x/XL checkpoint (no UNet weights under "
+            "model.diffusion_model.); pass a diffusers folder instead"
+        )
+    sdxl = any(key.startswith("conditioner.embedders.1.") for key in state)
+    nine = int(first.shape[1]) == 9
+    if sdxl:
+        return StableDiffusionXLInpaintPipeline if nine else StableDiffusionXLPipeline
+    return StableDiffusionInpaintPipeline if nine else StableDiffusionPipeline
+
+
+def _load_single_file(file: Path, config: str | None, torch_dtype: Any) -> Any:
+    pipeline_class = _checkpoint_class(file)
+    options: dict[str, Any] = {"dtype": torch_dtype}
+    if config is not None:
+        options["config"] = str(Path(config).expanduser()) if Path(config).exists() else config
+    if "XL" not in pipeline_class.__name__:
+        options |= {"safety_checker": None, "requires_safety_checker": False}
+    try:
+        return pipeline_class.from_single_file(str(file), **options)
+    except (OSError, ValueError) as error:
+        if config is None:
+            raise UnreadableFileError(
+                f"could not set up {file.name} without its configs ({type(error).__name__}); "
+                "offline, pass --param model_config=DIR, a diffusers folder of the same "
+                "architecture (e.g. a downloaded stable-diffusion-v1-5 inpainting folder)"
+            ) from None
+        raise UnreadableFileError(f"could not load {file} with configs {config}: {error}") from None
+
+
+def _load_controlnet(source: str, torch_dtype: Any) -> Any:
+    from diffusers import ControlNetModel
+
+    folder = Path(source).expanduser()
+    if folder.is_file() and folder.suffix in SINGLE_FILE_SUFFIXES:
+        return ControlNetModel.from_single_file(str(folder), dtype=torch_dtype)
+    if not folder.exists() and not _looks_like_hub_id(source):
+        raise UnreadableFileError(f"ControlNet {source!r} not found: pass a folder or hub id")
+    try:
+        return ControlNetModel.from_pretrained(
+            str(folder) if folder.exists() else source, dtype=torch_dtype
+        )
+    except (OSError, ValueError) as error:
+        raise UnreadableFileError(
+            f"could not load the ControlNet {source!r} ({type(error).__name__}: {error}); "
+            "pass a local folder saved with ControlNetModel.save_pretrained"
+        ) from None
+
+
+@contextmanager
+def _quietly() -> Iterator[None]:
+    """diffusers and transformers print progress bars and notices while loading: the CLI
+    has its own output, and a library call should not write to the terminal."""
+    import diffusers.utils.logging as diffusers_logging
+    import transformers.utils.logging as transformers_logging
+
+    level = diffusers_logging.get_verbosity(), transformers_logging.get_verbosity()
+    diffusers_logging.disable_progress_bar()
+    diffusers_logging.set_verbosity_error()
+    transformers_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        diffusers_logging.enable_progress_bar()
+        diffusers_logging.set_verbosity(level[0])
+        transformers_logging.set_verbosity(level[1])
+
+
+@lru_cache(maxsize=1)
+def load_model(
+    source: str, config: str | None, placement: Placement, controlnet: str | None
+) -> LoadedModel:
+    """Load (once) the model ``source`` on ``placement``, with an optional ControlNet."""
+    with _quietly():
+        return _load_model(source, config, placement, controlnet)
+
+
+def _load_model(
+    source: str, config: str | None, placement: Placement, controlnet: str | None
+) -> LoadedModel:
+    from inpaintkit.engines.diffusion.device import module_bytes
+
+    file = Path(source).expanduser()
+    if file.is_file():
+        if file.suffix.lower() not in SINGLE_FILE_SUFFIXES:
+            raise UnreadableFileError(
+                f"{file} is not a model: pass a diffusers folder or a .safetensors checkpoint"
+            )
+        pipe = _load_single_file(file, config, placement.dtype)
+    else:
+        pipe = _load_folder_or_hub(source, placement.dtype)
+    kind = detect_kind(pipe.unet.config, type(pipe).__name__, pipe.vae_scale_factor)
+    control = None
+    if controlnet is not None:
+        if kind.family != "sd":
+            raise ModelKindError("ControlNet is supported with SD 1.x/2.x models in this version")
+        control = _load_controlnet(controlnet, placement.dtype).to(placement.device)
+    pipe.to(placement.device)
+    pipe.set_progress_bar_config(disable=True)
+    weights = module_bytes(
+        pipe.unet,
+        pipe.vae,
+        getattr(pipe, "text_encoder", None),
+        getattr(pipe, "text_encoder_2", None),
+        control,
+    )
+    return LoadedModel(pipe, kind, placement, control, weights)

@@ -1,0 +1,277 @@
+"""The denoising loop: noise added and removed only where the mask releases it.
+
+One loop serves both model kinds and soft masks:
+
+* the **latent mask** is :func:`~inpaintkit.mask.refine.mask_for_latent` of the pixel
+  mask (max-pooling over 8×8 cells), so a 1 px stroke still marks its latent cell —
+  a plain resize, as other tools do, drops strokes thinner than a cell;
+* **blended latents** (4-channel models, and any model with a soft mask): before every
+  step, latents a pixel has not been released for are replaced by the original's
+  latents noised to that step, and after the last step by the clean original;
+* **differential diffusion** (soft masks): a latent cell with mask value ``m`` is
+  released at step ``i`` of ``n`` once ``m > 1 - (i + 1) / n`` — a cell at 1 changes
+  for the whole schedule, one at 0.3 only for the last 30 %, one at 0 never, so the
+  change grows with the mask value instead of flipping at a threshold;
+* ``strength`` < 1 starts the schedule part-way, from the (pre-filled) picture noised
+  to that step, as img2img does.
+
+The decoded crop still goes through the pipeline's exact compositing, which throws
+away what the VAE round trip did to kept pixels. NaN/Inf in the latents stop the run
+with a clear error; NaN/Inf after decoding (the fp16 VAE "black image") trigger one
+retry of the decode in fp32.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from inpaintkit.engines.diffusion.device import DiffusionFailedError
+from inpaintkit.engines.diffusion.models import LoadedModel
+from inpaintkit.engines.diffusion.options import SCHEDULERS, DiffusionOptions
+from inpaintkit.mask.refine import mask_for_latent
+
+StepCallback = Callable[[int, int], None]
+
+
+@dataclass
+class Sampling:
+    """What one crop needs besides the model: the pictures, seed and hooks."""
+
+    image: np.ndarray  # H×W×3 float32 in [0, 1], the original crop
+    start: np.ndarray  # the picture the schedule starts from (original or pre-filled)
+    mask: np.ndarray  # H×W float32, 1 = regenerate
+    seed: int
+    control: np.ndarray | None = None  # H×W×3 float32 control image, or None
+    on_step: StepCallback | None = None
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def make_scheduler(model: LoadedModel, name: str | None) -> Any:
+    """A fresh scheduler per run: schedulers keep state, and a cached model is shared."""
+    import diffusers
+
+    base = model.pipe.scheduler
+    scheduler_class = type(base) if name is None else getattr(diffusers, SCHEDULERS[name])
+    return scheduler_class.from_config(base.config)
+
+
+def _to_tensor(picture: np.ndarray, model: LoadedModel, *, signed: bool) -> Any:
+    import torch
+
+    tensor = torch.from_numpy(np.ascontiguousarray(picture.transpose(2, 0, 1)))[None]
+    if signed:
+        tensor = tensor * 2 - 1
+    return tensor.to(model.placement.device, model.placement.dtype)
+
+
+def _encode(model: LoadedModel, picture: np.ndarray) -> Any:
+    vae = model.pipe.vae
+    pixels = _to_tensor(picture, model, signed=True).to(vae.dtype)
+    latents = vae.encode(pixels).latent_dist.mode()
+    return (latents * vae.config.scaling_factor).to(model.placement.dtype)
+
+
+def decode(model: LoadedModel, latents: Any, report: dict[str, Any]) -> np.ndarray:
+    """Latents to an H×W×3 float32 picture, retrying in fp32 if half precision overflows."""
+    import torch
+
+    vae = model.pipe.vae
+    scaled = latents / vae.config.scaling_factor
+    pixels = vae.decode(scaled.to(vae.dtype), return_dict=False)[0]
+    if not bool(torch.isfinite(pixels).all()):
+        report["vae_fp32_retry"] = True
+        original_dtype = vae.dtype
+        vae.to(torch.float32)
+        try:
+            pixels = vae.decode(scaled.to(torch.float32), return_dict=False)[0]
+        finally:
+            vae.to(original_dtype)
+        if not bool(torch.isfinite(pixels).all()):
+            raise DiffusionFailedError(
+                "the VAE decoded NaN/Inf even in float32 (a broken VAE or model file); "
+                "no image was written. Try another VAE/model, or --param dtype=float32"
+            )
+    picture = (pixels[0].float() / 2 + 0.5).clamp(0, 1)
+    return np.ascontiguousarray(picture.permute(1, 2, 0).cpu().numpy(), dtype=np.float32)
+
+
+def _prompt_embeddings(model: LoadedModel, options: DiffusionOptions, guided: bool) -> dict:
+    """Text embeddings (negative first when guided), plus SDXL's pooled/time inputs."""
+    import torch
+
+    pipe, device = model.pipe, model.placement.device
+    negative = options.negative_prompt or None
+    if model.kind.family == "sd":
+        positive, negative_embeds = pipe.encode_prompt(
+            options.prompt, device, 1, guided, negative_prompt=negative
+        )
+        embeds = torch.cat([negative_embeds, positive]) if guided else positive
+        return {"encoder_hidden_states": embeds}
+    positive, negative_embeds, pooled, negative_pooled = pipe.encode_prompt(
+        prompt=options.prompt,
+        device=device,
+        num_images_per_prompt=1,
+        do_classifier_free_guidance=guided,
+        negative_prompt=negative,
+    )
+    embeds = torch.cat([negative_embeds, positive]) if guided else positive
+    text_embeds = torch.cat([negative_pooled, pooled]) if guided else pooled
+    return {"encoder_hidden_states": embeds, "text_embeds": text_embeds}
+
+
+def _sdxl_time_ids(model: LoadedModel, height: int, width: int, text_embeds: Any) -> Any:
+    """SDXL's size conditioning: original size, crop corner, target (or aesthetic score).
+
+    The count of values the UNet expects tells the base layout (6) from the refiner's (5).
+    """
+    import torch
+
+    unet = model.pipe.unet
+    per_value = unet.config.addition_time_embed_dim
+    values = (unet.add_embedding.linear_1.in_features - text_embeds.shape[-1]) // per_value
+    ids = [height, width, 0, 0, height, width] if values == 6 else [height, width, 0, 0, 6.0]
+    tensor = torch.tensor([ids], dtype=text_embeds.dtype, device=text_embeds.device)
+    return tensor.repeat(text_embeds.shape[0], 1)
+
+
+def _release_schedule(latent_mask: Any, count: int) -> list[Any]:
+    """Per step, which latent cells may change (differential diffusion)."""
+    return [latent_mask > 1 - (i + 1) / count for i in range(count)]
+
+
+def _timesteps(scheduler: Any, options: DiffusionOptions, device: str) -> Any:
+    scheduler.set_timesteps(options.steps, device=device)
+    run = min(int(options.steps * options.strength), options.steps)  # as diffusers counts
+    begin = (options.steps - run) * scheduler.order
+    if hasattr(scheduler, "set_begin_index"):
+        scheduler.set_begin_index(begin)
+    return scheduler.timesteps[begin:]
+
+
+def sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.ndarray:
+    """Inpaint one working-size crop; returns H×W×3 float32 in [0, 1]."""
+    import torch
+
+    with torch.inference_mode():
+        return _sample(model, options, job)
+
+
+def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.ndarray:
+    import torch
+    from diffusers.utils.torch_utils import randn_tensor
+
+    pipe, device, dtype = model.pipe, model.placement.device, model.placement.dtype
+    report = job.report
+    scheduler = make_scheduler(model, options.scheduler)
+    timesteps = _timesteps(scheduler, options, device)
+    report.update(steps_run=len(timesteps), scheduler=type(scheduler).__name__)
+    if len(timesteps) == 0:  # strength too low for a single step: nothing may change
+        return job.image.copy()
+    generator = torch.Generator("cpu").manual_seed(job.seed)
+    guided = options.guidance > 1.0
+    conditioning = _prompt_embeddings(model, options, guided)
+    height, width = job.mask.shape
+
+    latent_mask = torch.from_numpy(mask_for_latent(job.mask, scale=pipe.vae_scale_factor))
+    latent_mask = latent_mask[None, None].to(device, dtype)
+    released = latent_mask > 0
+    original = _encode(model, job.image)
+    start = original if job.start is job.image else _encode(model, job.start)
+    noise = randn_tensor(
+        original.shape, generator=generator, device=torch.device(device), dtype=dtype
+    )
+    if options.masked_content == "latent-noise":
+        fresh = randn_tensor(
+            original.shape, generator=generator, device=torch.device(device), dtype=dtype
+        )
+        start = torch.where(released, fresh, start)
+    elif options.masked_content == "latent-nothing":
+        start = torch.where(released, torch.zeros_like(start), start)
+    if options.strength >= 1.0:
+        latents = noise * scheduler.init_noise_sigma
+    else:
+        latents = scheduler.add_noise(start, noise, timesteps[:1])
+
+    soft = bool(((latent_mask > 0) & (latent_mask < 1)).any())
+    blend = model.kind.path == "blended-latents" or soft
+    schedule = (
+        _release_schedule(latent_mask, len(timesteps)) if soft else [released] * len(timesteps)
+    )
+    report["differential"] = soft
+
+    extra: dict[str, Any] = {}
+    if model.kind.path == "inpaint-unet":
+        hole = torch.nn.functional.interpolate(released.to(dtype), size=(height, width))
+        masked = _to_tensor(job.image, model, signed=True) * (hole < 0.5)
+        vae = pipe.vae
+        masked_latents = (
+            vae.encode(masked.to(vae.dtype)).latent_dist.mode() * vae.config.scaling_factor
+        )
+        extra["inpaint_inputs"] = torch.cat([released.to(dtype), masked_latents.to(dtype)], dim=1)
+    if model.kind.family == "sdxl":
+        extra["added_cond_kwargs"] = {
+            "text_embeds": conditioning["text_embeds"],
+            "time_ids": _sdxl_time_ids(model, height, width, conditioning["text_embeds"]),
+        }
+    control = None
+    if model.controlnet is not None and job.control is not None:
+        control = _to_tensor(job.control, model, signed=False)
+        control = torch.cat([control] * 2) if guided else control
+
+    takes_generator = "generator" in inspect.signature(scheduler.step).parameters
+    for index, timestep in enumerate(timesteps):
+        if blend:
+            noised = scheduler.add_noise(original, noise, timestep.reshape(1))
+            latents = torch.where(schedule[index], latents, noised)
+        model_input = torch.cat([latents] * 2) if guided else latents
+        model_input = scheduler.scale_model_input(model_input, timestep)
+        unet_input = model_input
+        if "inpaint_inputs" in extra:
+            inputs = extra["inpaint_inputs"]
+            inputs = torch.cat([inputs] * 2) if guided else inputs
+            unet_input = torch.cat([model_input, inputs], dim=1)
+        residuals: dict[str, Any] = {}
+        if control is not None:
+            down, mid = model.controlnet(
+                model_input,
+                timestep,
+                encoder_hidden_states=conditioning["encoder_hidden_states"],
+                controlnet_cond=control,
+                conditioning_scale=options.control_scale,
+                return_dict=False,
+            )
+            residuals = {
+                "down_block_additional_residuals": down,
+                "mid_block_additional_residual": mid,
+            }
+        prediction = pipe.unet(
+            unet_input,
+            timestep,
+            encoder_hidden_states=conditioning["encoder_hidden_states"],
+            added_cond_kwargs=extra.get("added_cond_kwargs"),
+            return_dict=False,
+            **residuals,
+        )[0]
+        if guided:
+            unconditional, conditional = prediction.chunk(2)
+            prediction = unconditional + options.guidance * (conditional - unconditional)
+        step_options = {"generator": generator} if takes_generator else {}
+        latents = scheduler.step(prediction, timestep, latents, return_dict=False, **step_options)[
+            0
+        ]
+        if not bool(torch.isfinite(latents).all()):
+            raise DiffusionFailedError(
+                f"the model produced NaN/Inf at step {index + 1} of {len(timesteps)} "
+                f"({model.placement.dtype_name} overflow?); no image was written. Run with "
+                "--param dtype=float32 (or bfloat16 on a GPU)"
+            )
+        if job.on_step is not None:
+            job.on_step(index + 1, len(timesteps))
+    if blend:
+        latents = torch.where(latent_mask > 0, latents, original)
+    return decode(model, latents, report)
