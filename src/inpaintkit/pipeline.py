@@ -270,16 +270,18 @@ def _fill_regions(
         steps = _StepProgress(progress, index, count)
         if progress is not None:
             params["on_step"] = steps
+        crop = crop_region(picture.pixels, region)
         with clock.stage("engine"):
-            generated = engine.inpaint(
-                crop_region(picture.pixels, region), crop_mask(mask, region), params=params
-            )
-        with clock.stage("composite"):
-            hashing.result()  # the recipe hashes the input: finish before changing it
-            generated = _treat_seam(uncrop(generated, region), original, mask, region, request)
-            composite_region_into(picture.pixels, generated, mask, region.crop)
-            filled = _float_crop(picture, region)
-            scores.append(seam_score(original, filled, mask[region.crop.slices]))
+            generated = engine.inpaint(crop, crop_mask(mask, region), params=params)
+        if generated is crop:  # the engine changed nothing (e.g. strength 0): keep the photo
+            scores.append(0.0)
+        else:
+            with clock.stage("composite"):
+                hashing.result()  # the recipe hashes the input: finish before changing it
+                generated = _treat_seam(uncrop(generated, region), original, mask, region, request)
+                composite_region_into(picture.pixels, generated, mask, region.crop)
+                filled = _float_crop(picture, region)
+                scores.append(seam_score(original, filled, mask[region.crop.slices]))
         if progress is not None and not steps.reported:
             progress(index + 1, count)
     return max(scores, default=0.0)

@@ -60,5 +60,9 @@ class Engine(Protocol):
     def inpaint(
         self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
     ) -> np.ndarray:
-        """Fill ``mask > 0`` in ``image``; ``params`` always carries an integer ``seed``."""
+        """Fill ``mask > 0`` in ``image``; ``params`` always carries an integer ``seed``.
+
+        Returning ``image`` itself (the same object) means "nothing to change here": the
+        pipeline then keeps the photo's pixels instead of compositing a resized copy.
+        """
         ...

@@ -205,10 +205,12 @@ def _quietly() -> Iterator[None]:
     diffusers_logging.disable_progress_bar()
     diffusers_logging.set_verbosity_error()
     transformers_logging.set_verbosity_error()
+    transformers_logging.disable_progress_bar()
     try:
         yield
     finally:
         diffusers_logging.enable_progress_bar()
+        transformers_logging.enable_progress_bar()
         diffusers_logging.set_verbosity(level[0])
         transformers_logging.set_verbosity(level[1])
 

@@ -171,7 +171,7 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
     timesteps = _timesteps(scheduler, options, device)
     report.update(steps_run=len(timesteps), scheduler=type(scheduler).__name__)
     if len(timesteps) == 0:  # strength too low for a single step: nothing may change
-        return job.image.copy()
+        return job.image
     generator = torch.Generator("cpu").manual_seed(job.seed)
     guided = options.guidance > 1.0
     conditioning = _prompt_embeddings(model, options, guided)
