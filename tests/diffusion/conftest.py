@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from .tiny_models import build_controlnet, build_sd, build_sdxl, export_single_file
+from .tiny_models import (
+    build_controlnet,
+    build_flux_fill,
+    build_sd,
+    build_sdxl,
+    export_single_file,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -74,3 +80,10 @@ def tiny_sd_single_file(
     """
     out_file = tmp_path_factory.mktemp("tiny_single_file") / "tiny-sd-inpainting.safetensors"
     return export_single_file(tiny_sd_inpaint, out_file), tiny_sd_inpaint
+
+
+@pytest.fixture(scope="session")
+def tiny_flux_fill(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A FLUX.1 Fill folder (384-channel transformer, CLIP + T5, FluxFillPipeline)."""
+    pytest.importorskip("diffusers")
+    return build_flux_fill(tmp_path_factory.mktemp("tiny_flux_fill"))

@@ -152,6 +152,22 @@ def test_controlnet_runs_with_the_nine_channel_model_and_the_control_image_matte
     assert not np.array_equal(with_edges, blank)
 
 
+def test_flux_fill_folder_loads_and_runs(tiny_flux_fill):
+    from diffusers import FluxFillPipeline
+
+    index = json.loads((tiny_flux_fill / "model_index.json").read_text())
+    assert index["_class_name"] == "FluxFillPipeline"
+    assert index["tokenizer_2"] == ["transformers", "T5TokenizerFast"]
+    pipe = FluxFillPipeline.from_pretrained(tiny_flux_fill)
+    assert pipe.transformer.config.in_channels == 384  # as FLUX.1 Fill: 64 + 64 + 256
+    assert pipe.transformer.config.guidance_embeds is True
+    assert pipe.vae_scale_factor == 8
+    vocab = pipe.tokenizer_2.get_vocab()
+    assert pipe.tokenizer_2("a red cat").input_ids == [vocab["▁a"], vocab["▁red"], vocab["▁cat"], 1]
+    out = _run(pipe, image=_photo(), mask_image=_mask(), max_sequence_length=32)
+    assert out.shape == (1, SIZE, SIZE, 3)
+
+
 def _weights(pipe: Any) -> dict[str, Any]:
     return {
         f"{name}.{key}": value

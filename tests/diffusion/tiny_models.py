@@ -315,6 +315,114 @@ def build_controlnet(path: str | Path, *, base: str | Path, seed: int = 0) -> Pa
     return path
 
 
+def _write_t5_tokenizer(folder: Path) -> Any:
+    """A tiny T5 (Unigram) tokenizer saved as tokenizer.json: no sentencepiece file.
+
+    T5's layout: <pad> 0, </s> 1, <unk> 2, then pieces; whole words carry the
+    sentencepiece word-start mark "▁" and letters stay as fallbacks.
+    """
+    # transformers 5's T5Tokenizer is the tokenizers-backed one (T5TokenizerFast).
+    from transformers import T5Tokenizer
+
+    pieces: list[tuple[str, float]] = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)]
+    pieces.append(("▁", -2.0))
+    pieces += [("▁" + word, -1.0) for word in _WORDS]
+    pieces += [(letter, -5.0) for letter in _LETTERS]
+    tokenizer = T5Tokenizer(vocab=pieces, extra_ids=0, model_max_length=512)
+    tokenizer.save_pretrained(folder)
+    return T5Tokenizer.from_pretrained(folder)
+
+
+def build_flux_fill(path: str | Path, *, seed: int = 0) -> Path:
+    """Write a tiny FLUX.1 Fill folder that `FluxFillPipeline.from_pretrained` loads.
+
+    As in the real model, the transformer's input is the packed noisy latents
+    (16 × 2 × 2), the packed masked-image latents (16 × 2 × 2) and the packed
+    8 × 8 pixel mask (64 × 2 × 2): 384 channels; it is guidance-distilled
+    (``guidance_embeds``), with CLIP's pooled output and T5's hidden states as text.
+    """
+    from diffusers import (
+        AutoencoderKL,
+        FlowMatchEulerDiscreteScheduler,
+        FluxFillPipeline,
+        FluxTransformer2DModel,
+    )
+    from transformers import CLIPTextModel, T5Config, T5EncoderModel
+
+    path = Path(path)
+    tokenizer = _write_clip_tokenizer(path / "tokenizer", pad_token="<|endoftext|>")
+    tokenizer_2 = _write_t5_tokenizer(path / "tokenizer_2")
+    latent_channels, vae_scale_factor = 16, 8
+    with _seeded(seed):
+        text_encoder = CLIPTextModel(_clip_text_config(tokenizer)).eval()
+        t5_config = T5Config(
+            vocab_size=len(tokenizer_2),
+            d_model=_TEXT_HIDDEN,
+            d_kv=8,
+            d_ff=37,
+            num_layers=2,
+            num_heads=4,
+            relative_attention_num_buckets=8,
+            feed_forward_proj="gated-gelu",
+            pad_token_id=tokenizer_2.pad_token_id,
+            eos_token_id=tokenizer_2.eos_token_id,
+        )
+        text_encoder_2 = T5EncoderModel(t5_config).eval()
+        transformer = FluxTransformer2DModel(
+            patch_size=1,
+            in_channels=2 * latent_channels * 4 + vae_scale_factor**2 * 4,
+            out_channels=latent_channels * 4,
+            num_layers=1,
+            num_single_layers=1,
+            attention_head_dim=16,
+            num_attention_heads=2,
+            joint_attention_dim=_TEXT_HIDDEN,
+            pooled_projection_dim=_TEXT_HIDDEN,
+            guidance_embeds=True,
+            axes_dims_rope=(4, 6, 6),  # sums to attention_head_dim
+        )
+        vae = AutoencoderKL(
+            down_block_types=("DownEncoderBlock2D",) * 4,
+            up_block_types=("UpDecoderBlock2D",) * 4,
+            block_out_channels=(4, 8, 8, 16),
+            layers_per_block=1,
+            latent_channels=latent_channels,
+            norm_num_groups=4,
+            sample_size=64,
+            # FLUX's VAE: no quant convs, shifted and scaled latents.
+            use_quant_conv=False,
+            use_post_quant_conv=False,
+            scaling_factor=0.3611,
+            shift_factor=0.1159,
+        )
+    scheduler = FlowMatchEulerDiscreteScheduler(
+        num_train_timesteps=1000,
+        shift=3.0,
+        use_dynamic_shifting=True,
+        base_shift=0.5,
+        max_shift=1.15,
+        base_image_seq_len=256,
+        max_image_seq_len=4096,
+    )
+    pipe: Any = FluxFillPipeline(
+        scheduler=scheduler,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        text_encoder_2=text_encoder_2,
+        tokenizer_2=tokenizer_2,
+        transformer=transformer,
+    )
+    pipe.save_pretrained(path)
+    # transformers 5 saves its T5 tokenizer as "T5Tokenizer" (T5TokenizerFast is now an
+    # alias); real FLUX repos name "T5TokenizerFast", which older transformers need.
+    index_file = path / "model_index.json"
+    index = json.loads(index_file.read_text())
+    index["tokenizer_2"] = ["transformers", "T5TokenizerFast"]
+    index_file.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    return path
+
+
 # --- diffusers folder -> original (ldm / CompVis) single-file checkpoint -------------
 
 _RESNET_TO_LDM = (
