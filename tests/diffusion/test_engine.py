@@ -27,6 +27,7 @@ from inpaintkit.engines.diffusion.device import (  # noqa: E402
 )
 from inpaintkit.engines.diffusion.models import ModelKindError, load_model  # noqa: E402
 from inpaintkit.errors import InvalidInputError, InvalidParameterError  # noqa: E402
+from inpaintkit.pipeline import run  # noqa: E402
 
 STEPS = 3
 
@@ -231,7 +232,7 @@ def test_controlnet_with_canny_and_with_a_given_control_image(
 
 def test_outpainting_with_a_prompt(tiny_sd_inpaint):
     image = photo()
-    result = inpaintkit.pipeline.run(
+    result = run(
         inpaintkit.Request(
             engine="diffusion",
             extend=(0, 0, 32, 16),
@@ -333,3 +334,25 @@ def test_single_file_without_config_offline_says_what_to_pass(tiny_sd_single_fil
     done = run_console("run", image, "-m", "10,10,40,40", "--model", checkpoint)
     assert done.returncode == 2, done.stderr
     assert "model_config" in done.stderr
+
+
+def test_half_precision_path_runs(tiny_sd_inpaint):
+    """bfloat16 is what a GPU run uses (fp16 needs CUDA); the CPU runs it too."""
+    image, mask = photo(), box_mask()
+    result = fill(tiny_sd_inpaint, image, mask, dtype="bfloat16")
+    assert result.details["dtype"] == "bfloat16"
+    assert np.array_equal(result.image[mask == 0], image[mask == 0])
+
+
+def test_cli_outpaint_with_a_prompt(tiny_sd_inpaint, tmp_path):
+    image = tmp_path / "photo.png"
+    inpaintkit.save_image(image, photo())
+    out = tmp_path / "wide.png"
+    done = run_console(
+        "outpaint", image, "--right", 32, "--bottom", 16, "--model", tiny_sd_inpaint,
+        "--prompt", "a beach", "--steps", 2, "--seam-band", 8, "-o", out,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    wide = inpaintkit.load_image(out).pixels
+    assert wide.shape == (96 + 16, 128 + 32, 3)
+    assert np.array_equal(wide[:88, :120], photo()[:88, :120])  # exact beyond the 8 px band
