@@ -356,3 +356,16 @@ def test_cli_outpaint_with_a_prompt(tiny_sd_inpaint, tmp_path):
     wide = inpaintkit.load_image(out).pixels
     assert wide.shape == (96 + 16, 128 + 32, 3)
     assert np.array_equal(wide[:88, :120], photo()[:88, :120])  # exact beyond the 8 px band
+
+
+def test_flux_fill_model(tiny_flux_fill):
+    image, mask = photo(), box_mask()
+    calls = []
+    result = fill(tiny_flux_fill, image, mask, progress=lambda d, t: calls.append((d, t)))
+    assert result.details["model_kind"] == "flux-fill"
+    assert result.plan.multiple == 16
+    assert calls[-1] == (STEPS, STEPS)
+    assert np.array_equal(result.image[mask == 0], image[mask == 0])
+    assert np.abs(result.image.astype(int) - image)[mask == 1].mean() > 1
+    with pytest.raises(InvalidParameterError, match="no negative prompt"):
+        fill(tiny_flux_fill, image, mask, negative_prompt="blurry")

@@ -28,7 +28,7 @@ from inpaintkit.engines.diffusion.device import (
     out_of_memory_as_error,
 )
 from inpaintkit.engines.diffusion.models import LoadedModel, load_model
-from inpaintkit.engines.diffusion.options import DiffusionOptions, parse_options
+from inpaintkit.engines.diffusion.options import DiffusionOptions, for_family, parse_options
 from inpaintkit.engines.diffusion.sampler import Sampling, sample
 from inpaintkit.engines.registry import ENGINES, get_engine
 from inpaintkit.errors import InvalidParameterError
@@ -47,6 +47,14 @@ def canny_control(image: np.ndarray, *, low: int = 100, high: int = 200) -> np.n
     return np.repeat(edges[..., None], 3, axis=2)
 
 
+def _model_width(pipe: Any) -> int:
+    """The denoiser's first feature width (UNet block 0, or the transformer's width)."""
+    if hasattr(pipe, "unet"):
+        return int(pipe.unet.config.block_out_channels[0])
+    config = pipe.transformer.config
+    return int(config.num_attention_heads * config.attention_head_dim)
+
+
 class DiffusionEngine:
     name = "diffusion"
     capabilities: Capabilities = ENGINES["diffusion"].capabilities
@@ -62,19 +70,27 @@ class DiffusionEngine:
     def plan_hints(self, params: Mapping[str, Any]) -> tuple[int, int]:
         """(working size, size multiple) for the region plan: the model's native size."""
         options = self.options(params)
-        return options.working_size or self.model(options).kind.native_size, 8
+        kind = self.model(options).kind
+        working_size = options.working_size or kind.native_size
+        if working_size % kind.size_multiple:
+            raise InvalidParameterError(
+                f"working_size must be a multiple of {kind.size_multiple} for this model"
+            )
+        return working_size, kind.size_multiple
 
     def inpaint(
         self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
     ) -> np.ndarray:
         options = self.options(params)
         model = self.model(options)
+        options = for_family(options, model.kind.family)
         seed = int(params["seed"])
         report: dict[str, Any] = params.get("report", {})
         height, width = mask.shape
-        if height % 8 or width % 8:
+        multiple = model.kind.size_multiple
+        if height % multiple or width % multiple:
             raise InvalidParameterError(
-                f"the diffusion engine needs sides that are multiples of 8, got {width}×{height}"
+                f"this model needs sides that are multiples of {multiple}, got {width}×{height}"
             )
         start = image
         if options.masked_content in CLASSICAL_PREFILLS:
@@ -124,9 +140,9 @@ class DiffusionEngine:
             model.weights_bytes,
             width=width,
             height=height,
-            batch=2 if options.guidance > 1 else 1,
+            batch=2 if model.kind.family != "flux" and (options.guidance or 0) > 1 else 1,
             element_size=model.placement.dtype.itemsize,
-            unet_width=int(pipe.unet.config.block_out_channels[0]),
+            unet_width=_model_width(pipe),
         )
         free = free_memory(model.placement.device)
         tight = free is not None and needed > _MEMORY_HEADROOM * (free + model.weights_bytes)

@@ -31,6 +31,8 @@ from inpaintkit.errors import InvalidParameterError, UnreadableFileError
 SINGLE_FILE_SUFFIXES = (".safetensors", ".ckpt")
 _SD_CLASSES = {"StableDiffusionPipeline", "StableDiffusionInpaintPipeline"}
 _SDXL_CLASSES = {"StableDiffusionXLPipeline", "StableDiffusionXLInpaintPipeline"}
+_FLUX_FILL_CLASSES = {"FluxFillPipeline"}
+_FLUX_NATIVE_SIZE = 1024  # FLUX has no sample_size in its config; it was trained at 1 MP
 
 
 class ModelKindError(InvalidParameterError):
@@ -39,14 +41,16 @@ class ModelKindError(InvalidParameterError):
 
 @dataclass(frozen=True)
 class ModelKind:
-    family: str  # "sd" (1.x / 2.x) or "sdxl"
-    path: str  # "inpaint-unet" or "blended-latents"
+    family: str  # "sd" (1.x / 2.x), "sdxl" or "flux"
+    path: str  # "inpaint-unet", "blended-latents" or "flux-fill"
     native_size: int  # px: the size the model was trained at
+    size_multiple: int = 8  # px: FLUX packs 2×2 latent cells, so 16
 
     def describe(self) -> str:
         how = {
             "inpaint-unet": "dedicated inpainting UNet (9 input channels)",
             "blended-latents": "text-to-image UNet with blended latents (4 input channels)",
+            "flux-fill": "FLUX.1 Fill transformer (diffusers FluxFillPipeline)",
         }[self.path]
         return f"{self.family}: {how}"
 
@@ -60,8 +64,15 @@ class LoadedModel:
     weights_bytes: int = 0
 
 
+def kind_of(pipe: Any) -> ModelKind:
+    """The kind of a loaded pipeline."""
+    if type(pipe).__name__ in _FLUX_FILL_CLASSES:
+        return ModelKind("flux", "flux-fill", _FLUX_NATIVE_SIZE, pipe.vae_scale_factor * 2)
+    return detect_kind(pipe.unet.config, type(pipe).__name__, pipe.vae_scale_factor)
+
+
 def detect_kind(unet_config: Any, pipeline_class: str, vae_scale: int) -> ModelKind:
-    """The kind of a model from its UNet config and pipeline class name."""
+    """The kind of a Stable Diffusion model from its UNet config and pipeline class name."""
     in_channels = int(unet_config.in_channels)
     sdxl = getattr(unet_config, "addition_embed_type", None) == "text_time"
     family = "sdxl" if sdxl or pipeline_class in _SDXL_CLASSES else "sd"
@@ -105,10 +116,11 @@ def _load_folder_or_hub(source: str, torch_dtype: Any) -> Any:
     options: dict[str, Any] = {"dtype": torch_dtype}
     if folder.exists():
         class_name = _pipeline_class(folder)
-        if class_name not in _SD_CLASSES | _SDXL_CLASSES:
+        if class_name not in _SD_CLASSES | _SDXL_CLASSES | _FLUX_FILL_CLASSES:
             raise ModelKindError(
                 f"{folder} holds a {class_name}; the diffusion engine supports Stable "
-                "Diffusion 1.x/2.x and SDXL models (text-to-image or inpainting)"
+                "Diffusion 1.x/2.x and SDXL models (text-to-image or inpainting) and FLUX.1 "
+                "Fill"
             )
         if class_name in _SD_CLASSES:
             # Our own loop never runs the safety checker: do not load its 1 GB of weights.
@@ -238,7 +250,7 @@ def _load_model(
         pipe = _load_single_file(file, config, placement.dtype)
     else:
         pipe = _load_folder_or_hub(source, placement.dtype)
-    kind = detect_kind(pipe.unet.config, type(pipe).__name__, pipe.vae_scale_factor)
+    kind = kind_of(pipe)
     control = None
     if controlnet is not None:
         if kind.family != "sd":
@@ -247,7 +259,8 @@ def _load_model(
     pipe.to(placement.device)
     pipe.set_progress_bar_config(disable=True)
     weights = module_bytes(
-        pipe.unet,
+        getattr(pipe, "unet", None),
+        getattr(pipe, "transformer", None),
         pipe.vae,
         getattr(pipe, "text_encoder", None),
         getattr(pipe, "text_encoder_2", None),

@@ -8,7 +8,7 @@ raises an :class:`~inpaintkit.errors.InvalidParameterError` that names the optio
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from inpaintkit.engines.base import int_param
@@ -42,7 +42,7 @@ class DiffusionOptions:
     prompt: str = ""
     negative_prompt: str = ""
     steps: int = 30
-    guidance: float = 7.5
+    guidance: float | None = None  # None = the model family's usual (7.5 SD, 30 FLUX Fill)
     strength: float = 1.0
     scheduler: str | None = None  # None = the model's own
     masked_content: str = "original"
@@ -123,7 +123,9 @@ def parse_options(
         prompt=_text(params, "prompt"),
         negative_prompt=_text(params, "negative_prompt"),
         steps=int_param(params, "steps", 30, 1, 1000),
-        guidance=_float_param(params, "guidance", 7.5, 0.0, 50.0),
+        guidance=None
+        if params.get("guidance") is None
+        else _float_param(params, "guidance", 7.5, 0.0, 100.0),
         strength=_float_param(params, "strength", 1.0, 0.0, 1.0),
         scheduler=scheduler,
         masked_content=_choice(
@@ -136,3 +138,23 @@ def parse_options(
         control_image=control_image,
         control_scale=_float_param(params, "control_scale", 1.0, 0.0, 4.0),
     )
+
+
+# FLUX Fill is guidance-distilled: its "guidance" is an input of the model, not
+# classifier-free guidance, and its usual value is much higher.
+DEFAULT_GUIDANCE = {"sd": 7.5, "sdxl": 7.5, "flux": 30.0}
+
+
+def for_family(options: DiffusionOptions, family: str) -> DiffusionOptions:
+    """Fill in what depends on the model: the default guidance; reject what it lacks."""
+    if family == "flux":
+        if options.negative_prompt:
+            raise InvalidParameterError("FLUX Fill takes no negative prompt; leave it out")
+        if options.masked_content in ("latent-noise", "latent-nothing"):
+            raise InvalidParameterError(
+                f"masked_content {options.masked_content!r} is not available with FLUX Fill; "
+                "use original or a classical engine's pre-fill"
+            )
+    if options.guidance is not None:
+        return options
+    return replace(options, guidance=DEFAULT_GUIDANCE[family])

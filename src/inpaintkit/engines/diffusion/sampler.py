@@ -81,7 +81,7 @@ def decode(model: LoadedModel, latents: Any, report: dict[str, Any]) -> np.ndarr
     import torch
 
     vae = model.pipe.vae
-    scaled = latents / vae.config.scaling_factor
+    scaled = latents / vae.config.scaling_factor + (getattr(vae.config, "shift_factor", 0) or 0)
     pixels = vae.decode(scaled.to(vae.dtype), return_dict=False)[0]
     if not bool(torch.isfinite(pixels).all()):
         report["vae_fp32_retry"] = True
@@ -158,7 +158,55 @@ def sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.n
     import torch
 
     with torch.inference_mode():
+        if model.kind.path == "flux-fill":
+            return _sample_flux_fill(model, options, job)
         return _sample(model, options, job)
+
+
+def _sample_flux_fill(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.ndarray:
+    """FLUX.1 Fill through diffusers' own loop: its packed 2×2 latents and its mask
+    channels (the pixel mask folded 8×8 into channels, so thin strokes survive) are the
+    pipeline's business. Soft masks act through compositing only here."""
+    import torch
+
+    pipe, report = model.pipe, job.report
+    height, width = job.mask.shape
+    steps_run: list[int] = []
+
+    def on_step_end(_pipe: Any, index: int, _timestep: Any, tensors: dict) -> dict:
+        if not bool(torch.isfinite(tensors["latents"]).all()):
+            raise DiffusionFailedError(
+                f"the model produced NaN/Inf at step {index + 1} "
+                f"({model.placement.dtype_name} overflow?); no image was written. Run with "
+                "--param dtype=float32 (or bfloat16 on a GPU)"
+            )
+        steps_run.append(index)
+        if job.on_step is not None:
+            job.on_step(len(steps_run), total)
+        return tensors
+
+    total = min(int(options.steps * options.strength), options.steps)
+    report.update(differential=False, scheduler=type(pipe.scheduler).__name__, steps_run=total)
+    if total == 0:
+        return job.image
+    picture = torch.from_numpy(np.ascontiguousarray(job.start.transpose(2, 0, 1)))[None]
+    hole = torch.from_numpy((job.mask > 0).astype(np.float32))[None, None]
+    latents = pipe(
+        prompt=options.prompt,
+        image=picture,
+        mask_image=hole,
+        height=height,
+        width=width,
+        strength=options.strength,
+        num_inference_steps=options.steps,
+        guidance_scale=options.guidance,
+        generator=torch.Generator("cpu").manual_seed(job.seed),
+        output_type="latent",
+        callback_on_step_end=on_step_end,
+        return_dict=False,
+    )[0]
+    latents = pipe._unpack_latents(latents, height, width, pipe.vae_scale_factor)
+    return decode(model, latents, report)
 
 
 def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.ndarray:
@@ -173,7 +221,8 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
     if len(timesteps) == 0:  # strength too low for a single step: nothing may change
         return job.image
     generator = torch.Generator("cpu").manual_seed(job.seed)
-    guided = options.guidance > 1.0
+    guidance = options.guidance if options.guidance is not None else 7.5
+    guided = guidance > 1.0
     conditioning = _prompt_embeddings(model, options, guided)
     height, width = job.mask.shape
 
@@ -259,7 +308,7 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
         )[0]
         if guided:
             unconditional, conditional = prediction.chunk(2)
-            prediction = unconditional + options.guidance * (conditional - unconditional)
+            prediction = unconditional + guidance * (conditional - unconditional)
         step_options = {"generator": generator} if takes_generator else {}
         latents = scheduler.step(prediction, timestep, latents, return_dict=False, **step_options)[
             0
