@@ -81,6 +81,15 @@ _WORKING_SIDE = 768
 _LINE_LENGTH = 61
 _ORIENTATIONS = 16
 _ACROSS = 3
+# The long-line score that seeds a scratch (at sensitivity 1, plus the slope times
+# 1 - sensitivity), and the share of it a pixel needs to join one.
+_SEED_BASE = 0.02
+_SEED_SLOPE = 0.06
+_GROW_SHARE = 0.3
+# A seed's long-line score must also be this many times the mean top-hat/black-hat
+# over a window around it: on busy detail, only clearly stronger lines count.
+_CLUTTER_FACTOR = 1.0
+_CLUTTER_WINDOW = 41
 # Share of the line whose local ridge must be positive: texture ridges have gaps.
 _MIN_SUPPORT = 0.8
 _SUPPORT_LEVEL = 0.01
@@ -95,8 +104,11 @@ _CLIPPED = 0.02
 _COLOUR_FLOOR = 0.03
 _COLOUR_SHARE = 0.35
 _COLOURED_PIECE = 0.5
+_NEUTRAL_SHARE = 0.9
 # A dust speck must stand this many times above the mean response around it.
 _DUST_ISOLATION = 6.0
+_DUST_BASE = 0.1
+_DUST_SLOPE = 0.2
 _DUST_MIN_AREA = 3
 # At most this many times its own area of half-contrast pixels around a speck.
 _DUST_RIVALS = 2.0
@@ -135,18 +147,25 @@ def detect_scratches(
     wanted = [kind for kind in operations if kinds in ("both", kind)]
     details = {kind: cv2.morphologyEx(luminance, op, kernel) for kind, op in operations.items()}
     strictness = 1.0 - float(sensitivity)
-    scores = _line_scores(luminance, details, wanted, max_width=max_width)
     colour = _colour(image)
+    caps = None if colour is None else _neutral_caps(colour, operations, kernel)
+    scores = _line_scores(luminance, details, wanted, max_width=max_width, caps=caps)
+    # How busy the picture is around each pixel: a scratch must stand out from it.
+    clutter = cv2.blur(np.maximum(details["bright"], details["dark"]), (_CLUTTER_WINDOW,) * 2)
     found = np.zeros(luminance.shape, np.uint8)
     for kind, (line, ridge) in zip(wanted, scores, strict=True):
         response = details[kind]
         lines = _select_scratches(
-            line, ridge, response, strictness=strictness, min_length=min_length
+            line, ridge, response, clutter, strictness=strictness, min_length=min_length
         )
-        if colour is not None:
+        if caps is not None:
             lines = _drop_coloured(lines, colour, operations[kind], kernel)
+            lines = _drop_unneutral(lines, caps[kind], details[kind])
         found |= lines
-        found |= _select_dust(response, strictness=strictness, side=side)
+        specks = _select_dust(response, strictness=strictness, side=side)
+        if caps is not None:
+            specks = _drop_unneutral(specks, caps[kind], response)
+        found |= specks
     if grow:
         disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
         return cv2.dilate(found, disc).astype(np.float32)
@@ -211,6 +230,26 @@ def _colour(image: np.ndarray) -> np.ndarray | None:
     return rgb
 
 
+def _neutral_caps(
+    rgb: np.ndarray, operations: dict[str, int], kernel: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per kind: the smallest top-hat (black-hat) over the channels that are not clipped.
+
+    A scratch adds the same amount to all three channels, so even the weakest channel
+    shows its full contrast; the grain of wood, a red rim or a shadow changes the
+    channels in proportion to their values (or in hue), and their weakest channel
+    shows little. A channel clipped at white (black) near a pixel says nothing there.
+    """
+    caps = {}
+    for kind, operation in operations.items():
+        detail = cv2.morphologyEx(rgb, operation, kernel)
+        clipped = rgb >= 1 - _CLIPPED if kind == "bright" else rgb <= _CLIPPED
+        clipped = cv2.dilate(clipped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        usable = np.where(clipped, np.inf, detail).min(axis=2)
+        caps[kind] = np.where(np.isfinite(usable), usable, detail.max(axis=2)).astype(np.float32)
+    return caps
+
+
 def _drop_coloured(
     lines: np.ndarray, rgb: np.ndarray, operation: int, kernel: np.ndarray
 ) -> np.ndarray:
@@ -236,6 +275,20 @@ def _drop_coloured(
     ids = labels[where]
     share = np.bincount(ids, coloured, count) / np.maximum(np.bincount(ids, judged, count), 1)
     drop = share > _COLOURED_PIECE
+    drop[0] = False
+    return np.where(drop[labels], 0, lines).astype(np.uint8)
+
+
+def _drop_unneutral(lines: np.ndarray, cap: np.ndarray, detail: np.ndarray) -> np.ndarray:
+    """``lines`` less the pieces whose weakest channel shows too little of their contrast."""
+    count, labels = cv2.connectedComponents(lines, connectivity=8)
+    if count <= 1:
+        return lines
+    where = np.nonzero(lines)
+    ids = labels[where]
+    neutral = np.bincount(ids, cap[where], count)
+    total = np.bincount(ids, detail[where], count)
+    drop = neutral < _NEUTRAL_SHARE * total
     drop[0] = False
     return np.where(drop[labels], 0, lines).astype(np.uint8)
 
@@ -282,26 +335,37 @@ def _shrink(luminance: np.ndarray, detail: np.ndarray, sign: float, scale: int) 
 
 
 def _line_scores(
-    luminance: np.ndarray, details: dict[str, np.ndarray], kinds: list[str], *, max_width: int
+    luminance: np.ndarray,
+    details: dict[str, np.ndarray],
+    kinds: list[str],
+    *,
+    max_width: int,
+    caps: dict[str, np.ndarray] | None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per kind: (long-line score, local ridge) at full size, from a working copy.
 
     Above ``_WORKING_SIDE`` px the orientation search runs on a copy shrunk by a
     whole factor (one per kind, see :func:`_shrink`); its scores are enlarged back.
+    ``caps`` (colour photos): per kind, the most ridge a pixel's neutral contrast allows.
     """
     height, width = luminance.shape
     scale = max(1, int(np.ceil(max(height, width) / _WORKING_SIDE)))
     if scale == 1:
-        found = _orientation_search(luminance, kinds, offset=max(2, max_width // 2 + 1), blur=0.7)
+        found = _orientation_search(
+            luminance, kinds, offset=max(2, max_width // 2 + 1), blur=0.7, caps=caps
+        )
         return [found[kind] for kind in kinds]
     offset = max(2, max_width // (2 * scale) + 1)
+    small_caps = None if caps is None else {k: _pool(c, scale) for k, c in caps.items()}
     scores = []
     for kind in kinds:
         sign = 1.0 if kind == "bright" else -1.0
         small = _shrink(luminance, details[kind], sign, scale)
         rows, cols = small.shape
         # No blur: a 1 px line in the copy would lose half its contrast to it.
-        small_line, small_ridge = _orientation_search(small, [kind], offset=offset, blur=0.0)[kind]
+        small_line, small_ridge = _orientation_search(
+            small, [kind], offset=offset, blur=0.0, caps=small_caps
+        )[kind]
         full = (cols * scale, rows * scale)
         line = cv2.resize(small_line, full, interpolation=cv2.INTER_LINEAR)[:height, :width]
         ridge = cv2.resize(small_ridge, full, interpolation=cv2.INTER_LINEAR)[:height, :width]
@@ -309,8 +373,23 @@ def _line_scores(
     return scores
 
 
+def _pool(values: np.ndarray, scale: int) -> np.ndarray:
+    """The maximum of each ``scale``×``scale`` block (edge blocks padded by reflection)."""
+    height, width = values.shape
+    pad = ((0, -height % scale), (0, -width % scale))
+    if pad[0][1] or pad[1][1]:
+        values = np.pad(values, pad, mode="reflect")
+    block = np.ones((scale, scale), np.uint8)
+    return np.ascontiguousarray(cv2.dilate(values, block, anchor=(0, 0))[::scale, ::scale])
+
+
 def _orientation_search(
-    picture: np.ndarray, kinds: list[str], *, offset: int, blur: float
+    picture: np.ndarray,
+    kinds: list[str],
+    *,
+    offset: int,
+    blur: float,
+    caps: dict[str, np.ndarray] | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per kind: the best long-line score over the orientations, and the local ridge there.
 
@@ -338,6 +417,10 @@ def _orientation_search(
             "bright": turned - np.maximum(above, below),
             "dark": np.minimum(above, below) - turned,
         }
+        if caps is not None:
+            for kind, cap in caps.items():
+                cap = cv2.warpAffine(cap, matrix, size, borderMode=cv2.BORDER_REFLECT)
+                ridges[kind] = np.minimum(ridges[kind], cap)
         lines = {}
         for kind, ridge in ridges.items():
             pooled = cv2.dilate(ridge, across)
@@ -363,17 +446,23 @@ def _select_scratches(
     line: np.ndarray,
     ridge: np.ndarray,
     response: np.ndarray,
+    clutter: np.ndarray,
     *,
     strictness: float,
     min_length: int,
 ) -> np.ndarray:
     """uint8 0/1: long pieces seeded by a strong long-line score, grown into weaker ones."""
-    seed_level = max(_robust_level(line, 4.0 + 8.0 * strictness), 0.04 + 0.12 * strictness)
+    seed_level = max(
+        _robust_level(line, 4.0 + 8.0 * strictness), _SEED_BASE + _SEED_SLOPE * strictness
+    )
     ridge_level = seed_level / 2
-    weak = (line > 0.3 * seed_level) & (ridge > ridge_level / 2) & (response > ridge_level / 2)
+    weak = (
+        (line > _GROW_SHARE * seed_level) & (ridge > ridge_level / 2) & (response > ridge_level / 2)
+    )
     _, labels, stats, _ = cv2.connectedComponentsWithStats(weak.astype(np.uint8), connectivity=8)
     seeded = np.zeros(len(stats), bool)
-    seeded[np.unique(labels[(line > seed_level) & (ridge > ridge_level) & weak])] = True
+    strong = (line > seed_level) & (line > _CLUTTER_FACTOR * clutter) & (ridge > ridge_level)
+    seeded[np.unique(labels[strong & weak])] = True
     length = np.hypot(stats[:, 2].astype(np.float64), stats[:, 3].astype(np.float64))
     keep = seeded & (length >= min_length)
     keep[0] = False
@@ -388,7 +477,9 @@ def _select_dust(response: np.ndarray, *, strictness: float, side: int) -> np.nd
     """
     window = 4 * side + 1
     local_mean = cv2.blur(response, (window, window), borderType=cv2.BORDER_REFLECT)
-    level = max(_robust_level(response, 6.0 + 12.0 * strictness), 0.1 + 0.2 * strictness)
+    level = max(
+        _robust_level(response, 6.0 + 12.0 * strictness), _DUST_BASE + _DUST_SLOPE * strictness
+    )
     blobs = ((response > level) & (response > _DUST_ISOLATION * local_mean)).astype(np.uint8)
     _, labels, stats, centres = cv2.connectedComponentsWithStats(blobs, connectivity=8)
     width, height, area = (stats[:, i].astype(np.float64) for i in (2, 3, 4))
