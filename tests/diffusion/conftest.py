@@ -23,16 +23,19 @@ from .tiny_models import (
 
 @pytest.fixture(scope="session", autouse=True)
 def _torch_single_thread() -> Iterator[None]:
-    """Run torch on one thread while these tests run.
+    """Run torch on one thread in these tests and in the CLI processes they start.
 
     The test machines share two cores between several pytest processes; torch's
     default of one thread per core then spends most of its time waiting on the
-    other threads (2 tiny steps took 3-15 s instead of 0.1 s).
+    other threads (2 tiny steps took 3-15 s instead of 0.1 s). OMP_NUM_THREADS
+    reaches subprocesses (`python -m inpaintkit ...`), which inherit the environment.
     """
     torch = pytest.importorskip("torch")
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
-    yield
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OMP_NUM_THREADS", "1")
+        yield
     torch.set_num_threads(previous)
 
 

@@ -22,11 +22,19 @@ names that A1111 / civitai checkpoints use. Loading them offline works with::
 
 ``config=`` must be a *local diffusers folder* (`os.path.isdir` is how diffusers
 tells it from a hub id): component configs, tokenizer and scheduler come from it,
-weights from the file. Without ``config=`` diffusers guesses a hub repo from the
-checkpoint's keys and tries to download its configs, which fails offline.
+weights from the file; then ``local_files_only`` is not even needed (nothing is
+fetched). Without ``config=`` diffusers guesses a hub repo from the checkpoint's keys
+(here stable-diffusion-v1-5/stable-diffusion-inpainting) and downloads its configs,
+*overriding* ``local_files_only=True`` when they are not cached, so offline it fails
+with ``LocalEntryNotFoundError`` ("... cannot find the appropriate snapshot folder").
 ``original_config=`` (the ldm YAML) is not needed. Weights of UNet, VAE and CLIP text
 encoder are converted from the file (the tests check this with a config folder that
-holds no weights at all); tokenizer and scheduler have no weights.
+holds no weights at all); tokenizer and scheduler have no weights. Only SD 1.x
+folders can be exported (the SDXL layout, ``conditioner.embedders.*``, is not written).
+
+FLUX.1 Fill (`build_flux_fill`): the T5 tokenizer is a tokenizers Unigram model
+written as tokenizer.json (no sentencepiece file), which transformers 5's
+``T5Tokenizer`` / ``T5TokenizerFast`` load.
 """
 
 from __future__ import annotations
