@@ -194,7 +194,7 @@ def _progress_bar(enabled: bool) -> Any:
     from rich.progress import Progress
 
     bar = Progress(transient=True)
-    task = bar.add_task("inpainting regions", total=None)
+    task = bar.add_task("inpainting", total=None)
 
     def update(done: int, total: int) -> None:
         if not bar.live.is_started:
@@ -230,10 +230,16 @@ def _report(summary: dict[str, Any], as_json: bool) -> None:
     for finding in summary["findings"]:
         typer.echo(f"{finding['severity']}: {finding['message']}", err=True)
     total = sum(summary["timings"].values())
+    details = summary.get("details") or {}
+    engine = summary["engine"]
+    if "model_kind" in details:  # say which path a model took, and where it ran
+        engine += f" [{details['model_kind']}, {details['device']} {details['dtype']}]"
     typer.echo(
-        f"wrote {summary['output']} (engine {summary['engine']}, seed {summary['seed']}, "
+        f"wrote {summary['output']} (engine {engine}, seed {summary['seed']}, "
         f"{summary['regions']} region(s), seam score {summary['seam_score']}, {total:.2f} s)"
     )
+    for variant in summary.get("variants", []):
+        typer.echo(f"wrote {variant['output']} (seed {variant['seed']})")
 
 
 @app.command()
