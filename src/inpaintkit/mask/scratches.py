@@ -105,6 +105,7 @@ _COLOUR_FLOOR = 0.03
 _COLOUR_SHARE = 0.35
 _COLOURED_PIECE = 0.5
 _NEUTRAL_SHARE = 0.9
+_NEUTRAL_CUT = 0.5
 # A dust speck must stand this many times above the mean response around it.
 _DUST_ISOLATION = 6.0
 _DUST_BASE = 0.1
@@ -151,14 +152,22 @@ def detect_scratches(
     caps = None if colour is None else _neutral_caps(colour, operations, kernel)
     scores = _line_scores(luminance, details, wanted, max_width=max_width, caps=caps)
     # How busy the picture is around each pixel: a scratch must stand out from it.
-    clutter = cv2.blur(np.maximum(details["bright"], details["dark"]), (_CLUTTER_WINDOW,) * 2)
+    # (In colour, only its neutral detail: wood grain or a patterned cloth does not hide
+    # a scratch from the weakest channel.)
+    busy = details if caps is None else caps
+    clutter = cv2.blur(np.maximum(busy["bright"], busy["dark"]), (_CLUTTER_WINDOW,) * 2)
     found = np.zeros(luminance.shape, np.uint8)
     for kind, (line, ridge) in zip(wanted, scores, strict=True):
         response = details[kind]
+        if caps is not None:
+            # Neutral pixels only, so a scratch crossing a coloured post is cut off it
+            # rather than joined to it (and then judged with it).
+            neutral = cv2.blur(caps[kind], (5, 5)) >= _NEUTRAL_CUT * cv2.blur(response, (5, 5))
+            ridge = np.where(neutral, ridge, 0)
         lines = _select_scratches(
             line, ridge, response, clutter, strictness=strictness, min_length=min_length
         )
-        if caps is not None:
+        if colour is not None and caps is not None:
             lines = _drop_coloured(lines, colour, operations[kind], kernel)
             lines = _drop_unneutral(lines, caps[kind], details[kind])
         found |= lines
