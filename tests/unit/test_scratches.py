@@ -123,3 +123,40 @@ def test_a_coloured_stripe_of_the_scene_is_spared_but_a_neutral_scratch_is_not()
     found = detect_scratches(np.clip(damaged, 0, 255).astype(np.uint8), kinds="bright") > 0
     assert found[bright].mean() > 0.9
     assert not found[stripe > 0].any()
+
+
+def _wood(size: int = 160) -> np.ndarray:
+    """Float RGB 'wood': brown, with long dark grain lines that darken it in proportion."""
+    rgb = np.ones((size, size, 3), np.float32) * np.array([0.62, 0.38, 0.2], np.float32)
+    grain = np.zeros((size, size), np.float32)
+    for offset in range(-size, size, 23):
+        cv2.line(grain, (offset, 0), (offset + size, size), 1.0, 1)
+    shade = 1 - 0.5 * cv2.GaussianBlur(grain, (0, 0), 0.6)
+    return rgb * shade[:, :, None]
+
+
+def test_wood_grain_is_spared_but_a_scratch_across_it_is_found():
+    # Grain darkens each channel in proportion (brown): its blue channel barely moves.
+    # A scratch takes the same off all three, so its weakest channel shows it fully.
+    wood = _wood()
+    assert (detect_scratches(wood) > 0).mean() < 0.002
+    truth = np.zeros(wood.shape[:2], np.uint8)
+    cv2.line(truth, (40, 10), (52, 150), 1, 2)
+    scratched = np.clip(wood - 0.1 * truth[:, :, None], 0, 1)  # fainter than the grain
+    found = detect_scratches(scratched) > 0
+    assert _near(found)[truth > 0].mean() > 0.9
+    assert _near(truth > 0, 3)[found].mean() > 0.9
+
+
+def test_a_scratch_crossing_a_coloured_post_is_kept_on_both_sides():
+    photo = _photo().astype(np.float32) / 255
+    post = np.zeros(photo.shape[:2], np.uint8)
+    cv2.line(post, (80, 0), (80, 159), 1, 3)  # a bright yellow post of the scene
+    photo[post > 0] = (1.0, 0.75, 0.2)
+    truth = np.zeros(photo.shape[:2], np.uint8)
+    cv2.line(truth, (10, 70), (150, 78), 1, 2)  # a bright scratch across it
+    damaged = np.clip(photo + 0.3 * truth[:, :, None], 0, 1)
+    found = detect_scratches(damaged, kinds="bright") > 0
+    beside = (truth > 0) & ~_near(post > 0, 6)
+    assert _near(found)[beside].mean() > 0.9
+    assert not found[(post > 0) & ~_near(truth > 0, 6)].any()
