@@ -2,9 +2,10 @@
 
 Patches are compared through short descriptors: each pixel's ``p×p`` colour patch
 projected on the leading principal components of the known patches (a bank of linear
-filters, so a whole level costs a few ``cv2.filter2D`` calls), plus the weighted
-low-pass of a guide image. The squared distance between descriptors approximates the
-patch SSD, so one candidate for all N hole pixels is one gather of N short rows.
+filters, so a whole level costs a few ``cv2.filter2D`` calls), plus weighted guide
+channels (a low-pass structure estimate, the local amplitude of fine texture). The
+squared distance between descriptors approximates the patch SSD, so one candidate for
+all N hole pixels is one gather of N short rows.
 
 The search is PatchMatch (Barnes et al. 2009) made data-parallel: propagation reads the
 matches of neighbours at distances 8, 4, 2, 1 in four directions (jump flooding) instead
@@ -77,10 +78,8 @@ def patch_basis(
     return np.ascontiguousarray(components.transpose(0, 3, 1, 2), dtype=np.float32)
 
 
-def describe(
-    image: np.ndarray, basis: np.ndarray, guide: np.ndarray, guide_weight: float
-) -> np.ndarray:
-    """Descriptor per pixel: patch projections then ``guide_weight`` × guide, H×W×D."""
+def describe(image: np.ndarray, basis: np.ndarray, guide: np.ndarray) -> np.ndarray:
+    """Descriptor per pixel: patch projections then the (already weighted) guide, H×W×D."""
     planes = [np.ascontiguousarray(image[..., c]) for c in range(image.shape[2])]
     out = np.empty((*image.shape[:2], len(basis) + guide.shape[2]), np.float32)
     for k, kernels in enumerate(basis):
@@ -88,7 +87,7 @@ def describe(
             cv2.filter2D(plane, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT_101)
             for plane, kernel in zip(planes, kernels, strict=True)
         )
-    out[..., len(basis) :] = guide * guide_weight
+    out[..., len(basis) :] = guide
     return out
 
 
