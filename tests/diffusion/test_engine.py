@@ -369,3 +369,15 @@ def test_flux_fill_model(tiny_flux_fill):
     assert np.abs(result.image.astype(int) - image)[mask == 1].mean() > 1
     with pytest.raises(InvalidParameterError, match="no negative prompt"):
         fill(tiny_flux_fill, image, mask, negative_prompt="blurry")
+
+
+def test_sdxl_in_float16_keeps_its_vae_in_float32(tiny_sdxl_inpaint):
+    """SDXL's VAE overflows in fp16 (force_upcast in its config): it stays fp32."""
+    from inpaintkit.engines.diffusion.device import choose_placement
+
+    image, mask = photo(), box_mask()
+    result = fill(tiny_sdxl_inpaint, image, mask, dtype="float16")
+    placement = choose_placement("cpu", "float16")
+    model = load_model(str(tiny_sdxl_inpaint), None, placement, None)
+    assert model.pipe.unet.dtype == torch.float16 and model.pipe.vae.dtype == torch.float32
+    assert np.array_equal(result.image[mask == 0], image[mask == 0])

@@ -239,6 +239,8 @@ def load_model(
 def _load_model(
     source: str, config: str | None, placement: Placement, controlnet: str | None
 ) -> LoadedModel:
+    import torch
+
     from inpaintkit.engines.diffusion.device import module_bytes
 
     file = Path(source).expanduser()
@@ -257,6 +259,10 @@ def _load_model(
             raise ModelKindError("ControlNet is supported with SD 1.x/2.x models in this version")
         control = _load_controlnet(controlnet, placement.dtype).to(placement.device)
     pipe.to(placement.device)
+    if placement.dtype_name == "float16" and getattr(pipe.vae.config, "force_upcast", False):
+        # SDXL's VAE overflows in fp16 (its config says so): keep it in fp32 from the start
+        # rather than decoding twice through the NaN retry on every run.
+        pipe.vae.to(torch.float32)
     pipe.set_progress_bar_config(disable=True)
     weights = module_bytes(
         getattr(pipe, "unet", None),
