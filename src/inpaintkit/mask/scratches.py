@@ -167,7 +167,10 @@ def detect_scratches(
     details = {kind: cv2.morphologyEx(luminance, op, kernel) for kind, op in operations.items()}
     strictness = 1.0 - float(sensitivity)
     colour = _colour(image)
-    caps = None if colour is None else _neutral_caps(colour, operations, kernel)
+    caps: dict[str, np.ndarray] | None = None
+    channel_details: dict[str, list[np.ndarray]] = {}
+    if colour is not None:
+        caps, channel_details = _neutral_caps(colour, operations, kernel)
     scores = _line_scores(luminance, details, wanted, max_width=max_width, caps=caps)
     # How busy the picture is around each pixel: a scratch must stand out from it.
     # (In colour, only its neutral detail: wood grain or a patterned cloth does not hide
@@ -186,7 +189,7 @@ def detect_scratches(
             line, ridge, response, clutter, strictness=strictness, min_length=min_length
         )
         if colour is not None and caps is not None:
-            lines = _drop_coloured(lines, colour, operations[kind], kernel)
+            lines = _drop_coloured(lines, colour, channel_details[kind])
             lines = _drop_unneutral(lines, caps[kind], details[kind])
         found |= lines
         specks = _select_dust(response, strictness=strictness, side=side)
@@ -259,26 +262,38 @@ def _colour(image: np.ndarray) -> np.ndarray | None:
 
 def _neutral_caps(
     rgb: np.ndarray, operations: dict[str, int], kernel: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Per kind: the smallest top-hat (black-hat) over the channels that are not clipped.
+) -> tuple[dict[str, np.ndarray], dict[str, list[np.ndarray]]]:
+    """Per kind: the smallest top-hat (black-hat) over the channels that are not
+    clipped, and the per-channel top-hat (black-hat) itself.
 
     A scratch adds the same amount to all three channels, so even the weakest channel
     shows its full contrast; the grain of wood, a red rim or a shadow changes the
     channels in proportion to their values (or in hue), and their weakest channel
     shows little. A channel clipped at white (black) near a pixel says nothing there.
     """
-    caps = {}
+    caps: dict[str, np.ndarray] = {}
+    details: dict[str, list[np.ndarray]] = {}
+    near = np.ones((3, 3), np.uint8)
+    # Channel by channel: numpy reductions over the last axis are slow at 4K.
+    channels = [np.ascontiguousarray(rgb[:, :, index]) for index in range(3)]
     for kind, operation in operations.items():
-        detail = cv2.morphologyEx(rgb, operation, kernel)
-        clipped = rgb >= 1 - _CLIPPED if kind == "bright" else rgb <= _CLIPPED
-        clipped = cv2.dilate(clipped.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-        usable = np.where(clipped, np.inf, detail).min(axis=2)
-        caps[kind] = np.where(np.isfinite(usable), usable, detail.max(axis=2)).astype(np.float32)
-    return caps
+        strongest = np.zeros(rgb.shape[:2], np.float32)
+        weakest = np.full(rgb.shape[:2], np.inf, np.float32)
+        per_channel = []
+        for channel in channels:
+            detail = cv2.morphologyEx(channel, operation, kernel)
+            clipped = channel >= 1 - _CLIPPED if kind == "bright" else channel <= _CLIPPED
+            clipped = cv2.dilate(clipped.view(np.uint8), near).view(bool)
+            strongest = np.maximum(strongest, detail)
+            weakest = np.minimum(weakest, np.where(clipped, np.float32(np.inf), detail))
+            per_channel.append(detail)
+        caps[kind] = np.where(np.isinf(weakest), strongest, weakest)
+        details[kind] = per_channel
+    return caps, details
 
 
 def _drop_coloured(
-    lines: np.ndarray, rgb: np.ndarray, operation: int, kernel: np.ndarray
+    lines: np.ndarray, rgb: np.ndarray, channel_detail: list[np.ndarray]
 ) -> np.ndarray:
     """``lines`` less the pieces whose contrast with their surroundings is coloured.
 
@@ -292,7 +307,7 @@ def _drop_coloured(
     if count <= 1:
         return lines
     where = np.nonzero(lines)
-    detail = cv2.morphologyEx(rgb, operation, kernel)[where]
+    detail = np.stack([channel[where] for channel in channel_detail], axis=1)
     values = rgb[where]
     usable = (values > _CLIPPED) & (values < 1 - _CLIPPED)
     high = np.where(usable, detail, -np.inf).max(axis=1)
