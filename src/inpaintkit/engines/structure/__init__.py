@@ -1,13 +1,18 @@
 """``structure``: the best fill that needs no model.
 
 A multi-scale structure + texture fill. The crop is halved until the hole is small; there
-a smooth diffusion fill (Navier-Stokes) estimates the structure. Going back up, a
-data-parallel PatchMatch finds for every hole pixel a known patch whose colours *and*
-smooth-fill guide match, the matched patches vote the pixel's colour, and the matches are
-carried up to seed the next level, so edges found at coarse scale continue into the hole
-while texture is copied sharp from the photo. Finally the fill's low frequencies are
-pulled part way toward the smooth fill. Deterministic for a given seed; a soft mask is
-honoured by the pipeline's composite (the engine fills ``mask > 0``).
+a diffusion fill (Navier-Stokes) and exemplar fills (pypatchmatch) estimate the
+structure. Going back up, a data-parallel PatchMatch finds for every hole pixel a known
+patch whose colours, structure guide *and* local texture amplitude match (so a grainy
+neighbourhood gets grainy patches, not the smooth ones a blurry first estimate favours),
+the matched patches vote the pixel's colour, and the matches are carried up to seed the
+next level, so edges found at coarse scale continue into the hole while texture is
+copied sharp from the photo. Finally the fill keeps only its finest detail (σ = 1 px)
+over the low frequencies of the structure estimate (diffusion plus two averaged exemplar
+fills). Deterministic for a given seed; a soft mask is honoured by the pipeline's
+composite (the engine fills ``mask > 0``). Known limit: a thin bar continues across
+holes up to about 56 px; wider holes are halved first and a 2 px bar no longer survives
+the coarse exemplar fill.
 """
 
 from __future__ import annotations
