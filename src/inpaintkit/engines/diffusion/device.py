@@ -92,10 +92,11 @@ def estimate_bytes(
 ) -> int:
     """Weights plus activations for one UNet call and one VAE decode at this size.
 
-    Activations scale with the latent area, the batch (2 with classifier-free guidance)
-    and the UNet's first block width; the factor 24 was read off peak-memory runs of
-    SD 1.5 (320 wide) at 512² and 768² with PyTorch's memory-efficient attention. The
-    VAE decoder keeps a few full-resolution 128..512-channel maps alive.
+    A rough model: UNet activations scale with the latent area, the batch (2 with
+    classifier-free guidance) and the UNet's first block width; the VAE decoder keeps a
+    few full-resolution 128..512-channel maps alive. Checked against one measurement
+    (benchmarks/diffusion_bench.py, SD 1.5 inpainting, fp32 on the CPU, 512²): estimate
+    5.0 GiB, peak RSS 5.7 GiB, which includes ~0.5 GiB of Python and torch themselves.
     """
     latent_area = (width // 8) * (height // 8)
     unet = 24 * batch * latent_area * unet_width * element_size

@@ -153,6 +153,30 @@ def _timesteps(scheduler: Any, options: DiffusionOptions, device: str) -> Any:
     return scheduler.timesteps[begin:]
 
 
+def _start_latents(
+    model: LoadedModel,
+    options: DiffusionOptions,
+    job: Sampling,
+    original: Any,
+    released: Any,
+    generator: Any,
+) -> Any:
+    """The clean latents a part-way schedule starts from: the photo or its pre-fill,
+    with fresh noise or zeros in the hole for the latent starts."""
+    import torch
+    from diffusers.utils.torch_utils import randn_tensor
+
+    start = original if job.start is job.image else _encode(model, job.start)
+    if options.masked_content == "latent-noise":
+        fresh = randn_tensor(
+            start.shape, generator=generator, device=start.device, dtype=start.dtype
+        )
+        return torch.where(released, fresh, start)
+    if options.masked_content == "latent-nothing":
+        return torch.where(released, torch.zeros_like(start), start)
+    return start
+
+
 def sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.ndarray:
     """Inpaint one working-size crop; returns H×W×3 float32 in [0, 1]."""
     import torch
@@ -229,25 +253,21 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
     latent_mask = torch.from_numpy(mask_for_latent(job.mask, scale=pipe.vae_scale_factor))
     latent_mask = latent_mask[None, None].to(device, dtype)
     released = latent_mask > 0
-    original = _encode(model, job.image)
-    start = original if job.start is job.image else _encode(model, job.start)
-    noise = randn_tensor(
-        original.shape, generator=generator, device=torch.device(device), dtype=dtype
-    )
-    if options.masked_content == "latent-noise":
-        fresh = randn_tensor(
-            original.shape, generator=generator, device=torch.device(device), dtype=dtype
-        )
-        start = torch.where(released, fresh, start)
-    elif options.masked_content == "latent-nothing":
-        start = torch.where(released, torch.zeros_like(start), start)
+    soft = bool(((latent_mask > 0) & (latent_mask < 1)).any())
+    blend = model.kind.path == "blended-latents" or soft
+    # Encode the photo only when something reads its latents: blending needs them, a
+    # start part-way down the schedule needs them; at strength 1 a 9-channel model with
+    # a hard mask starts from pure noise and sees the photo through its masked-image
+    # input only (as in diffusers, which skips this encode too).
+    original = _encode(model, job.image) if blend or options.strength < 1.0 else None
+    shape = (1, pipe.vae.config.latent_channels, *latent_mask.shape[-2:])
+    noise = randn_tensor(shape, generator=generator, device=torch.device(device), dtype=dtype)
     if options.strength >= 1.0:
         latents = noise * scheduler.init_noise_sigma
     else:
-        latents = scheduler.add_noise(start, noise, timesteps[:1])
-
-    soft = bool(((latent_mask > 0) & (latent_mask < 1)).any())
-    blend = model.kind.path == "blended-latents" or soft
+        latents = scheduler.add_noise(
+            _start_latents(model, options, job, original, released, generator), noise, timesteps[:1]
+        )
     schedule = (
         _release_schedule(latent_mask, len(timesteps)) if soft else [released] * len(timesteps)
     )
@@ -321,6 +341,6 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
             )
         if job.on_step is not None:
             job.on_step(index + 1, len(timesteps))
-    if blend:
+    if original is not None and blend:
         latents = torch.where(latent_mask > 0, latents, original)
     return decode(model, latents, report)
