@@ -43,7 +43,7 @@ Finds: scratches 1 to ``max_width`` px wide and at least ``min_length`` px long
 whose long-line contrast is about 0.05 of full scale or more (at the default
 ``sensitivity``), bright, dark or both, also across wood grain and coloured texture
 in colour photos; round dust specks of strong contrast. On the synthetic damage of
-``benchmarks/scratches_bench.py`` this is a mean precision of about 0.77 and recall
+``benchmarks/scratches_bench.py`` this is a mean precision of about 0.76 and recall
 of about 0.71 (2 px tolerance) over three damage sets: *not* yet the 0.8 aimed for.
 Misses: faint scratches on busy detail (and the stretch of a scratch that crosses
 it, which can split it), scratches on near-black or near-white areas where the
@@ -63,7 +63,10 @@ larger photo it is shrunk by a whole factor, with the luminance area-averaged bu
 thin bright (top-hat) or dark (black-hat) detail max-pooled over each block, so a
 1 px scratch keeps its full contrast in the copy; the scores are enlarged back and
 each pixel must also stand out in the full-resolution top-hat/black-hat, so the mask
-stays sharp. A 4K photo takes about 1.3 s (grey) to 1.8 s (colour) on two cores.
+stays sharp. The per-channel colour tests run at full size and make a 4K colour
+photo 1.3 to 1.7 times slower than it was without them. On two busy shared cores a 4K
+photo took 1.9 to 2.5 s (grey) and 3.6 to 4.1 s (colour), where the version before
+the colour tests took 1.7 to 2.0 s and 2.2 to 3.0 s (and 1.3 s and 1.8 s on idle cores).
 
 >>> import numpy as np
 >>> photo = np.full((96, 96), 0.4, np.float32)
