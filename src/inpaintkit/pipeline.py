@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import cv2
@@ -115,20 +115,9 @@ def run(
     result is returned with the others in its ``variants``.
     """
     if request.num_images > 1:
-        seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-        results = [
-            run(
-                request.model_copy(update={"seed": seed + k, "num_images": 1}),
-                image=image,
-                mask=mask,
-                progress=progress,
-            )
-            for k in range(request.num_images)
-        ]
-        return replace(results[0], variants=tuple(results[1:]))
+        return _run_variants(request, image, mask, progress)
     engine_name = resolve_engine_name(request.engine)
     check_engine_params(engine_name, request.engine_params)
-    capabilities = engine_capabilities(engine_name)
     clock = _Stopwatch()
     with clock.stage("load"):
         picture = load_image(_pick(image, request.image, "image"), max_pixels=request.max_pixels)
@@ -137,30 +126,10 @@ def run(
     with clock.stage("refine"):
         picture, refined, findings = _prepare_mask(picture, mask_data, request)
     with clock.stage("plan"):
-        working_size, multiple = _plan_hints(engine_name, request)
-        plan = plan_regions(
-            picture.size,
-            refined,
-            padding=request.padding if request.padding is not None else capabilities.context,
-            multiple=multiple,
-            working_size=working_size,
-        )
+        plan = _plan(engine_name, request, picture, refined)
     seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
-    guides = _load_guides(request, picture)
-    details: dict[str, Any] = {}
-    seam = _fill_regions(
-        picture,
-        refined,
-        plan,
-        engine_name,
-        request,
-        seed,
-        hashing,
-        clock,
-        progress,
-        guides,
-        details,
-    )
+    job = _Job(picture, refined, plan, engine_name, request, seed, hashing, clock, progress)
+    seam = _fill_regions(job, _load_guides(request, picture))
     image_sha256, mask_sha256 = hashing.result()
     recipe = build_recipe(
         request,
@@ -184,7 +153,36 @@ def run(
         timings=clock.timings,
         recipe=recipe,
         icc_profile=picture.icc_profile,
-        details=details,
+        details=job.details,
+    )
+
+
+def _run_variants(
+    request: Request, image: ImageSource | None, mask: MaskSource | None, progress: Progress | None
+) -> Result:
+    """One run per seed (seed, seed + 1, ...); the model stays loaded between them."""
+    seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+    results = [
+        run(
+            request.model_copy(update={"seed": seed + k, "num_images": 1}),
+            image=image,
+            mask=mask,
+            progress=progress,
+        )
+        for k in range(request.num_images)
+    ]
+    return replace(results[0], variants=tuple(results[1:]))
+
+
+def _plan(engine_name: str, request: Request, picture: ImageData, mask: np.ndarray) -> Plan:
+    capabilities = engine_capabilities(engine_name)
+    working_size, multiple = _plan_hints(engine_name, request)
+    return plan_regions(
+        picture.size,
+        mask,
+        padding=request.padding if request.padding is not None else capabilities.context,
+        multiple=multiple,
+        working_size=working_size,
     )
 
 
@@ -240,19 +238,23 @@ def _prepare_mask(
     return picture, refined, findings
 
 
-def _fill_regions(
-    picture: ImageData,
-    mask: np.ndarray,
-    plan: Plan,
-    engine_name: str,
-    request: Request,
-    seed: int,
-    hashing: Future[tuple[str, str]],
-    clock: _Stopwatch,
-    progress: Progress | None,
-    guides: dict[str, np.ndarray],
-    details: dict[str, Any],
-) -> float:
+@dataclass
+class _Job:
+    """One request on its way through the engine: the loaded, prepared inputs."""
+
+    picture: ImageData
+    mask: np.ndarray
+    plan: Plan
+    engine_name: str
+    request: Request
+    seed: int
+    hashing: Future[tuple[str, str]]
+    clock: _Stopwatch
+    progress: Progress | None
+    details: dict[str, Any] = field(default_factory=dict)  # what the engine reports
+
+
+def _fill_regions(job: _Job, guides: dict[str, np.ndarray]) -> float:
     """Fill each region and composite it into ``picture.pixels``; return the worst seam.
 
     load_image gave us our own copy of the pixels, so results are composited into it in
@@ -260,24 +262,25 @@ def _fill_regions(
     Engines that work in steps report them through ``on_step``; progress then counts
     steps over all regions.
     """
-    engine = get_engine(engine_name)
+    picture, mask, request, progress = job.picture, job.mask, job.request, job.progress
+    engine = get_engine(job.engine_name)
     scores = []
-    count = len(plan.regions)
-    for index, region in enumerate(plan.regions):
+    count = len(job.plan.regions)
+    for index, region in enumerate(job.plan.regions):
         original = _float_crop(picture, region)
-        params = {**request.engine_params, "seed": seed + index, "report": details}
+        params = {**request.engine_params, "seed": job.seed + index, "report": job.details}
         params |= {name: crop_region(guide, region) for name, guide in guides.items()}
         steps = _StepProgress(progress, index, count)
         if progress is not None:
             params["on_step"] = steps
         crop = crop_region(picture.pixels, region)
-        with clock.stage("engine"):
+        with job.clock.stage("engine"):
             generated = engine.inpaint(crop, crop_mask(mask, region), params=params)
         if generated is crop:  # the engine changed nothing (e.g. strength 0): keep the photo
             scores.append(0.0)
         else:
-            with clock.stage("composite"):
-                hashing.result()  # the recipe hashes the input: finish before changing it
+            with job.clock.stage("composite"):
+                job.hashing.result()  # the recipe hashes the input: finish before changing it
                 generated = _treat_seam(uncrop(generated, region), original, mask, region, request)
                 composite_region_into(picture.pixels, generated, mask, region.crop)
                 filled = _float_crop(picture, region)
