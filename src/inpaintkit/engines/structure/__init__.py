@@ -8,7 +8,7 @@ neighbourhood gets grainy patches, not the smooth ones a blurry first estimate f
 the matched patches vote the pixel's colour, and the matches are carried up to seed the
 next level, so edges found at coarse scale continue into the hole while texture is
 copied sharp from the photo. Finally the fill keeps only its finest detail (σ = 1 px)
-over the low frequencies of the structure estimate (diffusion plus two averaged exemplar
+over the low frequencies of the structure estimate (diffusion plus averaged exemplar
 fills). Deterministic for a given seed; a soft mask is honoured by the pipeline's
 composite (the engine fills ``mask > 0``). Known limit: a thin bar continues across
 holes up to about 56 px; wider holes are halved first and a 2 px bar no longer survives

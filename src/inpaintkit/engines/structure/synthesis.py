@@ -43,9 +43,13 @@ _USE_COARSE_EXEMPLAR = True
 # Independent coarse exemplar fills averaged into the structure estimate. Each run picks
 # different plausible content; their mean is closer to the expected colour (what the
 # low-pass of the result should be), and the matched texture supplies the detail. Two
-# runs: +0.14 dB inside box and thick-stroke holes; each run costs ~0.15 s on a 1024²
-# photo with a 15 % hole, so more would break the 2 s budget.
+# runs: +0.14 dB inside box holes (and thick strokes, were it affordable there).
 _COARSE_EXEMPLAR_RUNS = 2
+# ...but only where the coarsest hole has at most this many pixels. pypatchmatch's time
+# grows with the level it fills: ~0.3-0.5 s for the bench's boxes (~6k px) and the
+# 1024² 15 % box (~3k px after halving), 1-2 s per run for stroke masks, which are not
+# halved (25k-85k px) and would double the engine's time.
+_AVERAGED_EXEMPLAR_HOLE_LIMIT = 12_000
 # Seed offset between those runs (a prime, so runs of nearby seeds do not coincide).
 _SEED_STRIDE = 7919
 # Share of the diffusion fill in the structure estimate (rest: the exemplar fills).
@@ -104,11 +108,9 @@ def _texture_energy(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
 
 def _average_exemplar_fill(image: np.ndarray, hole: np.ndarray, *, seed: int) -> np.ndarray:
-    """Mean of :data:`_COARSE_EXEMPLAR_RUNS` exemplar fills with different seeds."""
-    fills = [
-        exemplar_fill(image, hole, seed=seed + _SEED_STRIDE * run)
-        for run in range(_COARSE_EXEMPLAR_RUNS)
-    ]
+    """Mean of exemplar fills with different seeds (one where the hole is large)."""
+    runs = _COARSE_EXEMPLAR_RUNS if int(hole.sum()) <= _AVERAGED_EXEMPLAR_HOLE_LIMIT else 1
+    fills = [exemplar_fill(image, hole, seed=seed + _SEED_STRIDE * run) for run in range(runs)]
     return (sum(fills[1:], fills[0]) / len(fills)).astype(np.float32)
 
 
