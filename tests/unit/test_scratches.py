@@ -160,3 +160,38 @@ def test_a_scratch_crossing_a_coloured_post_is_kept_on_both_sides():
     beside = (truth > 0) & ~_near(post > 0, 6)
     assert _near(found)[beside].mean() > 0.9
     assert not found[(post > 0) & ~_near(truth > 0, 6)].any()
+
+
+def _grainy(seed: int, size: int = 128, amount: float = 0.04) -> np.ndarray:
+    """A float32 grey 'photo' with busy fine grain (texture the top-hat answers to)."""
+    rng = np.random.default_rng(seed)
+    grain = cv2.GaussianBlur(rng.normal(0, amount, (size, size)).astype(np.float32), (0, 0), 0.8)
+    return np.clip(0.5 + grain, 0, 1)
+
+
+def test_a_speck_on_busy_grain_is_found_and_the_grain_is_not():
+    # The speck is judged against the spread of the detail around it, not one level
+    # for the whole photo: grain gives nothing, a speck well above it is found.
+    photo = _grainy(seed=7)
+    assert not (detect_scratches(photo, grow=0) > 0).any()
+    speck = np.zeros(photo.shape, np.float32)
+    cv2.circle(speck, (60, 70), 2, 1.0, -1)
+    damaged = np.clip(photo + 0.3 * cv2.GaussianBlur(speck, (0, 0), 0.6), 0, 1)
+    found = detect_scratches(damaged, grow=0) > 0
+    assert found[68:73, 58:63].sum() >= 5
+    assert not found[~_near(speck > 0, 3)].any()
+
+
+def test_a_small_pit_with_a_lit_rim_is_not_dust_but_a_lone_speck_is():
+    # A pit (a crater, a rivet hole) is shading: a dark blob with a bright rim beside
+    # it. A speck of dust is one tone.
+    photo = np.full((96, 96), 0.5, np.float32)
+    dark = np.zeros(photo.shape, np.float32)
+    rim = np.zeros(photo.shape, np.float32)
+    cv2.circle(dark, (30, 40), 2, 1.0, -1)
+    cv2.ellipse(rim, (30, 44), (3, 1), 0, 0, 360, 1.0, -1)  # lit lower rim, touching
+    cv2.circle(dark, (70, 60), 2, 1.0, -1)  # a dust speck, alone
+    relief = np.clip(photo - 0.35 * dark + 0.3 * np.where(dark > 0, 0, rim), 0, 1)
+    found = detect_scratches(relief, grow=0) > 0
+    assert not found[34:48, 24:37].any()
+    assert found[58:63, 68:73].sum() >= 5
