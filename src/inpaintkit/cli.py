@@ -6,6 +6,8 @@ No image logic lives here. Errors become one line on stderr and an exit code:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import os
 import sys
@@ -103,6 +105,49 @@ ControlImage = Annotated[
 NumImages = Annotated[
     int, typer.Option(help="Variants to write (seed, seed+1, ...).", rich_help_panel=_GEN)
 ]
+
+
+_GENERATION_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "model": (Model, None),
+    "model_config": (ModelConfig, None),
+    "prompt": (Prompt, None),
+    "negative_prompt": (NegativePrompt, None),
+    "steps": (Steps, None),
+    "guidance": (Guidance, None),
+    "strength": (Strength, None),
+    "scheduler": (Scheduler, None),
+    "masked_content": (MaskedContent, None),
+    "device": (Device, None),
+    "dtype": (Dtype, None),
+    "controlnet": (ControlNet, None),
+    "control_image": (ControlImage, None),
+    "num_images": (NumImages, 1),
+}
+
+
+def _with_generation_options(command: Any) -> Any:
+    """Give a command the diffusion flags, which reach it as ``**generation``.
+
+    Typer builds options from a function's signature; both ``run`` and ``outpaint`` take
+    the same dozen flags, so they are declared once here instead of twice.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
+        for name, (kind, default) in _GENERATION_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def with_options(*args: Any, **kwargs: Any) -> Any:
+        return command(*args, **kwargs)
+
+    with_options.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
+    with_options.__annotations__ = {
+        **{p.name: p.annotation for p in own + added},
+        "return": signature.return_annotation,
+    }
+    return with_options
 
 
 def _generation_params(engine: str, params: dict[str, Any], **flags: Any) -> tuple[str, dict]:
@@ -243,6 +288,7 @@ def _report(summary: dict[str, Any], as_json: bool) -> None:
 
 
 @app.command()
+@_with_generation_options
 def run(
     image: Annotated[str, typer.Argument(help="Photo to edit (PNG, JPEG, WebP, TIFF, BMP).")],
     mask: Annotated[
@@ -275,41 +321,13 @@ def run(
     side_by_side: SideBySide = None,
     overwrite: Overwrite = False,
     as_json: JsonFlag = False,
-    model: Model = None,
-    model_config: ModelConfig = None,
-    prompt: Prompt = None,
-    negative_prompt: NegativePrompt = None,
-    steps: Steps = None,
-    guidance: Guidance = None,
-    strength: Strength = None,
-    scheduler: Scheduler = None,
-    masked_content: MaskedContent = None,
-    device: Device = None,
-    dtype: Dtype = None,
-    controlnet: ControlNet = None,
-    control_image: ControlImage = None,
-    num_images: NumImages = 1,
+    **generation: Any,
 ) -> None:
     """Inpaint the masked part of IMAGE and write the result (PNG keeps outside pixels exact)."""
     from inpaintkit.schema import make_request
 
-    engine, params = _generation_params(
-        engine,
-        _parse_params(param or []),
-        model=model,
-        model_config=model_config,
-        prompt=prompt,
-        negative_prompt=negative_prompt,
-        steps=steps,
-        guidance=guidance,
-        strength=strength,
-        scheduler=scheduler,
-        masked_content=masked_content,
-        device=device,
-        dtype=dtype,
-        controlnet=controlnet,
-        control_image=control_image,
-    )
+    num_images = generation.pop("num_images")
+    engine, params = _generation_params(engine, _parse_params(param or []), **generation)
     output = _settle_outputs(image, "inpainted", output, side_by_side, overwrite, num_images)
     request = make_request(
         image=image,
@@ -366,6 +384,7 @@ def _write_side_by_side(request: Any, result: Any, path: Path, overwrite: bool) 
 
 
 @app.command()
+@_with_generation_options
 def outpaint(
     image: Annotated[str, typer.Argument(help="Photo to extend.")],
     output: Annotated[
@@ -391,45 +410,21 @@ def outpaint(
     overwrite: Overwrite = False,
     as_json: JsonFlag = False,
     seam_band: Annotated[
-        int, typer.Option(help="Let the fill blend this many px into the photo's edge.")
-    ] = 0,
-    model: Model = None,
-    model_config: ModelConfig = None,
-    prompt: Prompt = None,
-    negative_prompt: NegativePrompt = None,
-    steps: Steps = None,
-    guidance: Guidance = None,
-    strength: Strength = None,
-    scheduler: Scheduler = None,
-    masked_content: MaskedContent = None,
-    device: Device = None,
-    dtype: Dtype = None,
-    controlnet: ControlNet = None,
-    control_image: ControlImage = None,
-    num_images: NumImages = 1,
+        int | None,
+        typer.Option(
+            help="Let the fill blend this many px into the photo's edge "
+            "(default: 32 for the diffusion engine, else 0)."
+        ),
+    ] = None,
+    **generation: Any,
 ) -> None:
     """Extend the canvas of IMAGE and fill the new border; the photo itself stays exact
     (unless --seam-band lets the fill blend into its edge)."""
     from inpaintkit.errors import InvalidParameterError
     from inpaintkit.schema import make_request
 
-    engine, params = _generation_params(
-        engine,
-        _parse_params(param or []),
-        model=model,
-        model_config=model_config,
-        prompt=prompt,
-        negative_prompt=negative_prompt,
-        steps=steps,
-        guidance=guidance,
-        strength=strength,
-        scheduler=scheduler,
-        masked_content=masked_content,
-        device=device,
-        dtype=dtype,
-        controlnet=controlnet,
-        control_image=control_image,
-    )
+    num_images = generation.pop("num_images")
+    engine, params = _generation_params(engine, _parse_params(param or []), **generation)
 
     if not any((left, top, right, bottom)):
         raise InvalidParameterError(
