@@ -45,10 +45,9 @@ _USE_COARSE_EXEMPLAR = True
 # low-pass of the result should be), and the matched texture supplies the detail. Two
 # runs: +0.14 dB inside box holes (and thick strokes, were it affordable there).
 _COARSE_EXEMPLAR_RUNS = 2
-# ...but only where the coarsest hole has at most this many pixels. pypatchmatch's time
-# grows with the level it fills: ~0.3-0.5 s for the bench's boxes (~6k px) and the
-# 1024² 15 % box (~3k px after halving), 1-2 s per run for stroke masks, which are not
-# halved (25k-85k px) and would double the engine's time.
+# ...but only where the coarsest hole has at most this many pixels: pypatchmatch's time
+# grows with the level it fills (~0.3-0.5 s for the quality bench's boxes, ~6k px; 1-2 s
+# per run for stroke masks, which are not halved: 25k-85k px).
 _AVERAGED_EXEMPLAR_HOLE_LIMIT = 12_000
 # Seed offset between those runs (a prime, so runs of nearby seeds do not coincide).
 _SEED_STRIDE = 7919
@@ -107,11 +106,20 @@ def _texture_energy(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return np.where(unknown, enlarge(small, hole.shape), amplitude).astype(np.float32)
 
 
-def _average_exemplar_fill(image: np.ndarray, hole: np.ndarray, *, seed: int) -> np.ndarray:
-    """Mean of exemplar fills with different seeds (one where the hole is large)."""
-    runs = _COARSE_EXEMPLAR_RUNS if int(hole.sum()) <= _AVERAGED_EXEMPLAR_HOLE_LIMIT else 1
+def _average_exemplar_fill(
+    image: np.ndarray, hole: np.ndarray, *, runs: int, seed: int
+) -> np.ndarray:
+    """Mean of ``runs`` exemplar fills with different seeds."""
     fills = [exemplar_fill(image, hole, seed=seed + _SEED_STRIDE * run) for run in range(runs)]
     return (sum(fills[1:], fills[0]) / len(fills)).astype(np.float32)
+
+
+def _exemplar_runs(hole: np.ndarray, coarse_hole: np.ndarray) -> int:
+    """Average exemplar fills only on small jobs: a coarsest hole cheap for pypatchmatch,
+    and a hole below the full-search limit (the 1024² bench's 15 % box, 157k px, would
+    spend ~10 % of its 2 s budget on the second run)."""
+    small = int(coarse_hole.sum()) <= _AVERAGED_EXEMPLAR_HOLE_LIMIT
+    return _COARSE_EXEMPLAR_RUNS if small and int(hole.sum()) <= _FULL_SEARCH_LIMIT else 1
 
 
 Level = tuple[np.ndarray, np.ndarray, int]  # image, hole, patch radius
@@ -187,7 +195,9 @@ def fill_structure(
     coarse_image, coarse_hole, _ = levels[-1]
     smooth_fill = diffusion_fill(coarse_image, coarse_hole)
     structure = (
-        _average_exemplar_fill(coarse_image, coarse_hole, seed=seed)
+        _average_exemplar_fill(
+            coarse_image, coarse_hole, runs=_exemplar_runs(hole, coarse_hole), seed=seed
+        )
         if _USE_COARSE_EXEMPLAR
         else smooth_fill
     )
