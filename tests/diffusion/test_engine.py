@@ -59,7 +59,12 @@ def cached_model(folder, controlnet=None):
 
 
 @pytest.mark.parametrize(
-    ("fixture", "kind"), [("tiny_sd_inpaint", "inpaint-unet"), ("tiny_sd", "blended-latents")]
+    ("fixture", "kind"),
+    [
+        ("tiny_sd_inpaint", "inpaint-unet"),
+        ("tiny_sd", "blended-latents"),
+        ("tiny_sdxl", "blended-latents"),
+    ],
 )
 def test_pixels_outside_the_mask_are_bit_identical(request, fixture, kind):
     image, mask = photo(), box_mask()
@@ -380,4 +385,21 @@ def test_sdxl_in_float16_keeps_its_vae_in_float32(tiny_sdxl_inpaint):
     placement = choose_placement("cpu", "float16")
     model = load_model(str(tiny_sdxl_inpaint), None, placement, None)
     assert model.pipe.unet.dtype == torch.float16 and model.pipe.vae.dtype == torch.float32
+    assert np.array_equal(result.image[mask == 0], image[mask == 0])
+
+
+def test_tight_memory_turns_on_slicing_and_tiling(tiny_sd_inpaint, monkeypatch):
+    """When the estimate comes close to what is free, attention is sliced and the VAE
+    tiled; the result keeps every outside pixel all the same."""
+    import inpaintkit.engines.diffusion as engine_module
+
+    monkeypatch.setattr(engine_module, "free_memory", lambda device: 1024)
+    image, mask = photo(), box_mask()
+    try:
+        result = fill(tiny_sd_inpaint, image, mask)
+    finally:
+        model = cached_model(tiny_sd_inpaint).pipe
+        model.disable_attention_slicing()
+        model.vae.disable_tiling()
+    assert result.details["memory_saving"] is True
     assert np.array_equal(result.image[mask == 0], image[mask == 0])
