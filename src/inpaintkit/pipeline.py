@@ -275,7 +275,7 @@ def _fill_regions(job: _Job, guides: dict[str, np.ndarray]) -> float:
             params["on_step"] = steps
         crop = crop_region(picture.pixels, region)
         with job.clock.stage("engine"):
-            generated = engine.inpaint(crop, crop_mask(mask, region), params=params)
+            generated = engine.inpaint(crop, _engine_mask(mask, region), params=params)
         if generated is crop:  # the engine changed nothing (e.g. strength 0): keep the photo
             scores.append(0.0)
         else:
@@ -288,6 +288,19 @@ def _fill_regions(job: _Job, guides: dict[str, np.ndarray]) -> float:
         if progress is not None and not steps.reported:
             progress(index + 1, count)
     return max(scores, default=0.0)
+
+
+def _engine_mask(mask: np.ndarray, region: Region) -> np.ndarray:
+    """The region's mask at the engine's working size. Resizing gives a hard mask soft
+    edges; a hard mask stays hard (any coverage = regenerate), so an engine that treats
+    soft values specially (differential diffusion) does so only when the user asked."""
+    resized = crop_mask(mask, region)
+    if tuple(region.working_size) == tuple(region.crop.extent):
+        return resized
+    window = mask[region.crop.slices]
+    if np.array_equal(window, window.astype(bool)):
+        return (resized > 0).astype(np.float32)
+    return resized
 
 
 class _StepProgress:

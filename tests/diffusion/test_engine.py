@@ -140,6 +140,7 @@ def test_large_photo_runs_the_model_only_on_a_crop(tiny_sd_inpaint):
     (region,) = result.plan.regions
     assert max(region.working_size) == 64  # the tiny model's native size
     assert region.crop.width < 400 and region.crop.height < 400
+    assert result.details["differential"] is False  # resizing did not make the hard mask soft
     # Latents of the crop at the 64 px working size (8 cells), never of the 1024 px photo.
     assert seen and all(max(shape[-2:]) == 8 for shape in seen)
     assert np.array_equal(result.image[mask == 0], image[mask == 0])
