@@ -144,10 +144,26 @@ def _release_schedule(latent_mask: Any, count: int) -> list[Any]:
     return [latent_mask > 1 - (i + 1) / count for i in range(count)]
 
 
+def steps_to_run(options: DiffusionOptions) -> int:
+    """Steps a run with this strength takes, counted as diffusers counts them."""
+    return min(int(options.steps * options.strength), options.steps)
+
+
+def _check_finite(latents: Any, step: int, total: int, model: LoadedModel) -> None:
+    """Stop at the first step whose latents hold NaN/Inf: nothing after it can recover."""
+    import torch
+
+    if not bool(torch.isfinite(latents).all()):
+        raise DiffusionFailedError(
+            f"the model produced NaN/Inf at step {step} of {total} "
+            f"({model.placement.dtype_name} overflow?); no image was written. Run with "
+            "--param dtype=float32 (or bfloat16 on a GPU)"
+        )
+
+
 def _timesteps(scheduler: Any, options: DiffusionOptions, device: str) -> Any:
     scheduler.set_timesteps(options.steps, device=device)
-    run = min(int(options.steps * options.strength), options.steps)  # as diffusers counts
-    begin = (options.steps - run) * scheduler.order
+    begin = (options.steps - steps_to_run(options)) * scheduler.order
     if hasattr(scheduler, "set_begin_index"):
         scheduler.set_begin_index(begin)
     return scheduler.timesteps[begin:]
@@ -198,18 +214,13 @@ def _sample_flux_fill(model: LoadedModel, options: DiffusionOptions, job: Sampli
     steps_run: list[int] = []
 
     def on_step_end(_pipe: Any, index: int, _timestep: Any, tensors: dict) -> dict:
-        if not bool(torch.isfinite(tensors["latents"]).all()):
-            raise DiffusionFailedError(
-                f"the model produced NaN/Inf at step {index + 1} "
-                f"({model.placement.dtype_name} overflow?); no image was written. Run with "
-                "--param dtype=float32 (or bfloat16 on a GPU)"
-            )
         steps_run.append(index)
+        _check_finite(tensors["latents"], len(steps_run), total, model)
         if job.on_step is not None:
             job.on_step(len(steps_run), total)
         return tensors
 
-    total = min(int(options.steps * options.strength), options.steps)
+    total = steps_to_run(options)
     report.update(differential=False, scheduler=type(pipe.scheduler).__name__, steps_run=total)
     if total == 0:
         return job.image
@@ -333,12 +344,7 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
         latents = scheduler.step(prediction, timestep, latents, return_dict=False, **step_options)[
             0
         ]
-        if not bool(torch.isfinite(latents).all()):
-            raise DiffusionFailedError(
-                f"the model produced NaN/Inf at step {index + 1} of {len(timesteps)} "
-                f"({model.placement.dtype_name} overflow?); no image was written. Run with "
-                "--param dtype=float32 (or bfloat16 on a GPU)"
-            )
+        _check_finite(latents, index + 1, len(timesteps), model)
         if job.on_step is not None:
             job.on_step(index + 1, len(timesteps))
     if original is not None and blend:
