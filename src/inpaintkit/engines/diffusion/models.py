@@ -18,6 +18,7 @@ ControlNet), so a photo with several regions, or a batch, loads the model once.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -109,22 +110,26 @@ def _pipeline_class(folder: Path) -> str:
         raise UnreadableFileError(f"{index} is not a valid model index: {error}") from None
 
 
+def _load_options(class_name: str, source: str, torch_dtype: Any) -> dict[str, Any]:
+    """Check the pipeline class is one we inpaint with; the options to load it."""
+    if class_name not in _SD_CLASSES | _SDXL_CLASSES | _FLUX_FILL_CLASSES:
+        raise ModelKindError(
+            f"{source} holds a {class_name}; the diffusion engine supports Stable "
+            "Diffusion 1.x/2.x and SDXL models (text-to-image or inpainting) and FLUX.1 Fill"
+        )
+    options: dict[str, Any] = {"dtype": torch_dtype}
+    if class_name in _SD_CLASSES:
+        # Our own loop never runs the safety checker: do not load its 1 GB of weights.
+        options |= {"safety_checker": None, "requires_safety_checker": False}
+    return options
+
+
 def _load_folder_or_hub(source: str, torch_dtype: Any) -> Any:
     from diffusers import DiffusionPipeline
 
     folder = Path(source).expanduser()
-    options: dict[str, Any] = {"dtype": torch_dtype}
     if folder.exists():
-        class_name = _pipeline_class(folder)
-        if class_name not in _SD_CLASSES | _SDXL_CLASSES | _FLUX_FILL_CLASSES:
-            raise ModelKindError(
-                f"{folder} holds a {class_name}; the diffusion engine supports Stable "
-                "Diffusion 1.x/2.x and SDXL models (text-to-image or inpainting) and FLUX.1 "
-                "Fill"
-            )
-        if class_name in _SD_CLASSES:
-            # Our own loop never runs the safety checker: do not load its 1 GB of weights.
-            options |= {"safety_checker": None, "requires_safety_checker": False}
+        options = _load_options(_pipeline_class(folder), str(folder), torch_dtype)
         return DiffusionPipeline.from_pretrained(str(folder), **options)
     if not _looks_like_hub_id(source):
         raise UnreadableFileError(
@@ -132,7 +137,15 @@ def _load_folder_or_hub(source: str, torch_dtype: Any) -> Any:
             ".safetensors checkpoint, or a hub id like owner/name"
         )
     try:
-        return DiffusionPipeline.from_pretrained(source, **options)
+        # The model index first (a small file): an unsupported kind fails before gigabytes.
+        with warnings.catch_warnings():  # diffusers passes huggingface_hub a retired option
+            warnings.simplefilter("ignore", UserWarning)
+            class_name = str(DiffusionPipeline.load_config(source)["_class_name"])
+        return DiffusionPipeline.from_pretrained(
+            source, **_load_options(class_name, source, torch_dtype)
+        )
+    except ModelKindError:
+        raise
     except (OSError, ValueError) as error:
         raise UnreadableFileError(
             f"could not load {source!r} from the Hugging Face hub ({type(error).__name__}); "
