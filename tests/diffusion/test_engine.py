@@ -404,3 +404,15 @@ def test_tight_memory_turns_on_slicing_and_tiling(tiny_sd_inpaint, monkeypatch):
         model.vae.disable_tiling()
     assert result.details["memory_saving"] is True
     assert np.array_equal(result.image[mask == 0], image[mask == 0])
+
+
+def test_sdxl_with_a_controlnet(tiny_sdxl_inpaint, tmp_path):
+    from .tiny_models import build_controlnet
+
+    controlnet = build_controlnet(tmp_path / "sdxl-control", base=tiny_sdxl_inpaint)
+    image, mask = photo(), box_mask()
+    plain = fill(tiny_sdxl_inpaint, image, mask)
+    guided = fill(tiny_sdxl_inpaint, image, mask, controlnet=str(controlnet))
+    assert guided.details["controlnet"] is True and guided.details["model_family"] == "sdxl"
+    assert not np.array_equal(guided.image, plain.image)
+    assert np.array_equal(guided.image[mask == 0], image[mask == 0])

@@ -268,8 +268,10 @@ def _load_model(
     kind = kind_of(pipe)
     control = None
     if controlnet is not None:
-        if kind.family != "sd":
-            raise ModelKindError("ControlNet is supported with SD 1.x/2.x models in this version")
+        if kind.family == "flux":
+            raise ModelKindError(
+                "ControlNet is supported with SD 1.x/2.x and SDXL models, not FLUX Fill"
+            )
         control = _load_controlnet(controlnet, placement.dtype).to(placement.device)
     pipe.to(placement.device)
     if placement.dtype_name == "float16" and getattr(pipe.vae.config, "force_upcast", False):

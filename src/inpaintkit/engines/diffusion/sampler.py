@@ -323,6 +323,7 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
                 encoder_hidden_states=conditioning["encoder_hidden_states"],
                 controlnet_cond=control,
                 conditioning_scale=options.control_scale,
+                added_cond_kwargs=extra.get("added_cond_kwargs"),
                 return_dict=False,
             )
             residuals = {
