@@ -416,3 +416,15 @@ def test_sdxl_with_a_controlnet(tiny_sdxl_inpaint, tmp_path):
     assert guided.details["controlnet"] is True and guided.details["model_family"] == "sdxl"
     assert not np.array_equal(guided.image, plain.image)
     assert np.array_equal(guided.image[mask == 0], image[mask == 0])
+
+
+def test_unets_with_other_inputs_are_refused_by_name():
+    from types import SimpleNamespace
+
+    from inpaintkit.engines.diffusion.models import detect_kind
+
+    depth = SimpleNamespace(in_channels=5, sample_size=96)  # e.g. SD 2 depth-to-image
+    with pytest.raises(ModelKindError, match="5 input channels"):
+        detect_kind(depth, "StableDiffusionDepth2ImgPipeline", 8)
+    sd2 = detect_kind(SimpleNamespace(in_channels=9, sample_size=64), "X", 8)
+    assert (sd2.path, sd2.native_size) == ("inpaint-unet", 512)
