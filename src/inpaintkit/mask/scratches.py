@@ -66,6 +66,32 @@ colour tests cannot help (the tripod of ``camera`` is the worst case); small pit
 and crumbs of one tone on a smooth surface (the craters of ``moon``). Lower
 ``sensitivity`` or raise ``min_length`` to spare them, or edit the mask.
 
+Tried for the 0.8 and left out (third attempt; bench P/R as default seeds, seeds + 100,
++ 200, against 0.755/0.751, 0.731/0.691, 0.745/0.706):
+
+* *A per-photo seed level from robust statistics.* The median + 8 MAD of the
+  long-line scores is already taken, but most pixels score about 0, so it stays
+  under 0.007 and the fixed floor (0.05) decides in every bench photo. Over ridge
+  pixels only, real structures in the *clean* photos score as high as the drawn
+  scratches (99.9th percentile 0.50 in ``camera``, 0.32 in ``stereo_motorcycle``,
+  0.24 in ``astronaut``; the scratches are 0.12 to 0.45), so no level set per photo
+  spares the tripod without losing the scratches.
+* *"Keeps its own tone", per 20 px section of each piece* (a structure's contrast
+  falls as its background rises, a scratch's stays): dropping pieces whose core
+  brightness varies less than half as much as their contrast where the background
+  varies by more than 0.05 would remove about as many true pixels as false ones
+  (counted over the detected pieces of three sets: 1.3k of 42k true, 1.5k of 16k
+  false). The damage's fade (0.6 to 1) and the top-hat
+  on texture make a scratch's contrast vary as much as a structure's.
+* *A shoulder test* (a line inside a wider structure of its own polarity: the step
+  between the pixels ``offset`` and ``offset + 2`` px across, averaged along the
+  line). As a penalty on the long-line score it thins the grown band: 0.837/0.593,
+  0.813/0.546, 0.855/0.672. On the seeds only: 0.796/0.723, 0.766/0.589; one px
+  further out 0.794/0.737, 0.769/0.630; two px further out (steps over 3 px)
+  0.778/0.749, 0.743/0.646. It spares ``astronaut``'s rims (P 0.50 -> 0.71) but not
+  the tripod of ``camera`` (0.51 -> 0.55), and it loses scratches that run beside a
+  boundary or another line.
+
 Speed: the orientation search runs on a copy at most 768 px on the long side. For a
 larger photo it is shrunk by a whole factor, with the luminance area-averaged but its
 thin bright (top-hat) or dark (black-hat) detail max-pooled over each block, so a
