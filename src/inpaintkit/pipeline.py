@@ -28,7 +28,7 @@ from inpaintkit.engines.registry import (
 from inpaintkit.errors import InvalidInputError
 from inpaintkit.imageio import ImageData, MaskData, load_image, load_mask, sha256_of
 from inpaintkit.mask.lint import lint_mask
-from inpaintkit.mask.refine import feather, grow
+from inpaintkit.mask.refine import feather, grow, is_binary
 from inpaintkit.prepare.outpaint import extend_canvas
 from inpaintkit.prepare.plan import crop_mask, crop_region, plan_regions, uncrop
 from inpaintkit.recipe import build_recipe
@@ -127,7 +127,7 @@ def run(
         picture, refined, findings = _prepare_mask(picture, mask_data, request)
     with clock.stage("plan"):
         plan = _plan(engine_name, request, picture, refined)
-    seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+    seed = _seed_of(request)
     job = _Job(picture, refined, plan, engine_name, request, seed, hashing, clock, progress)
     seam = _fill_regions(job, _load_guides(request, picture))
     image_sha256, mask_sha256 = hashing.result()
@@ -157,11 +157,16 @@ def run(
     )
 
 
+def _seed_of(request: Request) -> int:
+    """The request's seed, or a fresh one (recorded in the result and its recipe)."""
+    return request.seed if request.seed is not None else secrets.randbelow(2**31)
+
+
 def _run_variants(
     request: Request, image: ImageSource | None, mask: MaskSource | None, progress: Progress | None
 ) -> Result:
     """One run per seed (seed, seed + 1, ...); the model stays loaded between them."""
-    seed = request.seed if request.seed is not None else secrets.randbelow(2**31)
+    seed = _seed_of(request)
     results = [
         run(
             request.model_copy(update={"seed": seed + k, "num_images": 1}),
@@ -297,8 +302,7 @@ def _engine_mask(mask: np.ndarray, region: Region) -> np.ndarray:
     resized = crop_mask(mask, region)
     if tuple(region.working_size) == tuple(region.crop.extent):
         return resized
-    window = mask[region.crop.slices]
-    if np.array_equal(window, window.astype(bool)):
+    if is_binary(mask[region.crop.slices]):
         return (resized > 0).astype(np.float32)
     return resized
 

@@ -52,6 +52,24 @@ def int_param(params: Mapping[str, Any], name: str, default: int, low: int, high
     return int(value)
 
 
+def float_param(
+    params: Mapping[str, Any], name: str, default: float, low: float, high: float
+) -> float:
+    """A numeric engine option within ``[low, high]``, or a clear error.
+
+    >>> float_param({"strength": 0.4}, "strength", 1.0, 0.0, 1.0)
+    0.4
+    """
+    value = params.get(name, default)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.integer | np.floating)
+        or not (low <= float(value) <= high)
+    ):
+        raise InvalidParameterError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+    return float(value)
+
+
 @runtime_checkable
 class Engine(Protocol):
     name: str

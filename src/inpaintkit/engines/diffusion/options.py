@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from inpaintkit.engines.base import int_param
+from inpaintkit.engines.base import float_param, int_param
 from inpaintkit.engines.registry import ENGINES
 from inpaintkit.errors import InvalidParameterError
 
@@ -52,15 +52,6 @@ class DiffusionOptions:
     controlnet: str | None = None
     control_image: Any = None  # a path, an H×W[×3] array, or "canny"
     control_scale: float = 1.0
-
-
-def _float_param(params: Mapping[str, Any], name: str, default: float, low: float, high: float):
-    value = params.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidParameterError(f"{name} must be a number in [{low}, {high}], got {value!r}")
-    if not (low <= float(value) <= high):
-        raise InvalidParameterError(f"{name} must be in [{low}, {high}], got {value!r}")
-    return float(value)
 
 
 def _choice(params: Mapping[str, Any], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -125,8 +116,8 @@ def parse_options(
         steps=int_param(params, "steps", 30, 1, 1000),
         guidance=None
         if params.get("guidance") is None
-        else _float_param(params, "guidance", 7.5, 0.0, 100.0),
-        strength=_float_param(params, "strength", 1.0, 0.0, 1.0),
+        else float_param(params, "guidance", 7.5, 0.0, 100.0),
+        strength=float_param(params, "strength", 1.0, 0.0, 1.0),
         scheduler=scheduler,
         masked_content=_choice(
             params, "masked_content", "original", LATENT_STARTS + classical_engines
@@ -136,7 +127,7 @@ def parse_options(
         working_size=working_size,
         controlnet=controlnet,
         control_image=control_image,
-        control_scale=_float_param(params, "control_scale", 1.0, 0.0, 4.0),
+        control_scale=float_param(params, "control_scale", 1.0, 0.0, 4.0),
     )
 
 

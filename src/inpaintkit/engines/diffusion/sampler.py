@@ -69,10 +69,11 @@ def _to_tensor(picture: np.ndarray, model: LoadedModel, *, signed: bool) -> Any:
     return tensor.to(model.placement.device, model.placement.dtype)
 
 
-def _encode(model: LoadedModel, picture: np.ndarray) -> Any:
+def _encode(model: LoadedModel, picture: np.ndarray | Any) -> Any:
+    """Scaled latents of a picture: an H×W×3 array in [0, 1] or a signed 1×3×H×W tensor."""
     vae = model.pipe.vae
-    pixels = _to_tensor(picture, model, signed=True).to(vae.dtype)
-    latents = vae.encode(pixels).latent_dist.mode()
+    pixels = _to_tensor(picture, model, signed=True) if isinstance(picture, np.ndarray) else picture
+    latents = vae.encode(pixels.to(vae.dtype)).latent_dist.mode()
     return (latents * vae.config.scaling_factor).to(model.placement.dtype)
 
 
@@ -288,11 +289,7 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
     if model.kind.path == "inpaint-unet":
         hole = torch.nn.functional.interpolate(released.to(dtype), size=(height, width))
         masked = _to_tensor(job.image, model, signed=True) * (hole < 0.5)
-        vae = pipe.vae
-        masked_latents = (
-            vae.encode(masked.to(vae.dtype)).latent_dist.mode() * vae.config.scaling_factor
-        )
-        extra["inpaint_inputs"] = torch.cat([released.to(dtype), masked_latents.to(dtype)], dim=1)
+        extra["inpaint_inputs"] = torch.cat([released.to(dtype), _encode(model, masked)], dim=1)
     if model.kind.family == "sdxl":
         extra["added_cond_kwargs"] = {
             "text_embeds": conditioning["text_embeds"],
