@@ -195,3 +195,32 @@ def test_a_small_pit_with_a_lit_rim_is_not_dust_but_a_lone_speck_is():
     found = detect_scratches(relief, grow=0) > 0
     assert not found[34:48, 24:37].any()
     assert found[58:63, 68:73].sum() >= 5
+
+
+def _grey_field(size: int = 200, seed: int = 5) -> np.ndarray:
+    """A mid-grey field with fine grain, like grass or paper, as float32 luminance."""
+    rng = np.random.default_rng(seed)
+    grain = cv2.GaussianBlur(rng.normal(0, 0.03, (size, size)).astype(np.float32), (0, 0), 0.8)
+    return np.clip(0.55 + grain, 0, 1).astype(np.float32)
+
+
+def test_a_lit_tube_is_spared_but_a_lone_scratch_beside_it_is_found():
+    """A tripod leg: a bright band with its dark shaded edge right beside it."""
+    photo = _grey_field()
+    photo[20:180, 60:64] = 0.95  # the lit side of the tube
+    photo[20:180, 58:60] = 0.15  # its shaded edge, as far below the field as the lit side is above
+    photo[20:180, 140] = 0.85  # a scratch: bright, with the field on both sides
+    found = detect_scratches(photo, grow=0) > 0
+    assert not found[:, 50:75].any()
+    assert found[30:170, 139:142].any(axis=1).mean() > 0.9
+
+
+def test_a_pair_of_rails_is_spared_but_a_lone_scratch_is_found():
+    """Parallel edges at a fixed spacing (a window frame, rails) are a structure."""
+    photo = _grey_field(seed=6)
+    photo[20:180, 40] = 0.9
+    photo[20:180, 52] = 0.9
+    photo[20:180, 150] = 0.9
+    found = detect_scratches(photo, grow=0) > 0
+    assert not found[:, 30:62].any()
+    assert found[30:170, 149:152].any(axis=1).mean() > 0.9
