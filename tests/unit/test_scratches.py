@@ -224,3 +224,15 @@ def test_a_pair_of_rails_is_spared_but_a_lone_scratch_is_found():
     found = detect_scratches(photo, grow=0) > 0
     assert not found[:, 30:62].any()
     assert found[30:170, 149:152].any(axis=1).mean() > 0.9
+
+
+def test_a_scratch_broken_where_it_cannot_show_is_followed_past_the_break():
+    """The 30 px stub after the break is shorter than min_length, but continues the line."""
+    photo = _grey_field(seed=7)
+    photo[120:128, 70:130] = 0.0  # a black band: a dark scratch leaves no trace on it
+    photo[10:120, 100] -= 0.3
+    photo[128:158, 100] -= 0.3
+    found = detect_scratches(np.clip(photo, 0, 1), grow=0) > 0
+    assert found[12:118, 99:102].any(axis=1).mean() > 0.9
+    assert found[130:156, 99:102].any(axis=1).mean() > 0.9
+    assert not found[:, :95].any() and not found[:, 106:].any()
