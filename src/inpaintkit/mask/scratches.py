@@ -161,6 +161,7 @@ and 1.9 to 2.2 s without them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal, get_args
 
 import cv2
@@ -172,6 +173,8 @@ from inpaintkit.errors import InvalidInputError, InvalidParameterError
 __all__ = ["ScratchKinds", "detect_scratches"]
 
 ScratchKinds = Literal["both", "bright", "dark"]
+# The row and column indices of some pixels, as np.nonzero gives them.
+_Pixels = tuple[np.ndarray, ...]
 _KINDS: tuple[str, ...] = get_args(ScratchKinds)
 
 # Rec. 601 luma weights: old photos are judged by brightness, not by hue.
@@ -416,20 +419,31 @@ def _drop_coloured(
     (or black-hat) is compared; channels clipped at black or white say nothing (a
     bright scratch on a red coat clips red) and are left out.
     """
+
+    def coloured_pieces(where: _Pixels, ids: np.ndarray, count: int) -> np.ndarray:
+        detail = np.stack([channel[where] for channel in channel_detail], axis=1)
+        values = rgb[where]
+        usable = (values > _CLIPPED) & (values < 1 - _CLIPPED)
+        high = np.where(usable, detail, -np.inf).max(axis=1)
+        low = np.where(usable, detail, np.inf).min(axis=1)
+        judged = (usable.sum(axis=1) >= 2) & (high > _COLOUR_FLOOR)
+        coloured = judged & (high - low > _COLOUR_SHARE * high)
+        judged_count = np.maximum(np.bincount(ids, judged, count), 1)
+        return np.bincount(ids, coloured, count) / judged_count > _COLOURED_PIECE
+
+    return _drop_pieces(lines, coloured_pieces)
+
+
+def _drop_pieces(
+    lines: np.ndarray, judge: Callable[[_Pixels, np.ndarray, int], np.ndarray]
+) -> np.ndarray:
+    """``lines`` less the connected pieces that ``judge`` marks, given the pixels of
+    ``lines``, the piece each belongs to (1 to count - 1) and the count."""
     count, labels = cv2.connectedComponents(lines, connectivity=8)
     if count <= 1:
         return lines
     where = np.nonzero(lines)
-    detail = np.stack([channel[where] for channel in channel_detail], axis=1)
-    values = rgb[where]
-    usable = (values > _CLIPPED) & (values < 1 - _CLIPPED)
-    high = np.where(usable, detail, -np.inf).max(axis=1)
-    low = np.where(usable, detail, np.inf).min(axis=1)
-    judged = (usable.sum(axis=1) >= 2) & (high > _COLOUR_FLOOR)
-    coloured = judged & (high - low > _COLOUR_SHARE * high)
-    ids = labels[where].astype(np.intp)
-    share = np.bincount(ids, coloured, count) / np.maximum(np.bincount(ids, judged, count), 1)
-    drop = share > _COLOURED_PIECE
+    drop = judge(where, labels[where].astype(np.intp), count)
     drop[0] = False
     return np.where(drop[labels], 0, lines).astype(np.uint8)
 
@@ -490,30 +504,22 @@ def _directions(angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _drop_paired(lines: np.ndarray, line: np.ndarray, partner: np.ndarray) -> np.ndarray:
     """``lines`` less the pieces that run beside another line for most of their length."""
-    count, labels = cv2.connectedComponents(lines, connectivity=8)
-    if count <= 1:
-        return lines
-    where = np.nonzero(lines)
-    ids = labels[where].astype(np.intp)
-    paired = partner[where] > _PARTNER_SHARE * np.maximum(line[where], 1e-3)
-    share = np.bincount(ids, paired, count) / np.maximum(np.bincount(ids, None, count), 1)
-    drop = share > 0.5
-    drop[0] = False
-    return np.where(drop[labels], 0, lines).astype(np.uint8)
+
+    def paired_pieces(where: _Pixels, ids: np.ndarray, count: int) -> np.ndarray:
+        paired = partner[where] > _PARTNER_SHARE * np.maximum(line[where], 1e-3)
+        return np.bincount(ids, paired, count) > 0.5 * np.bincount(ids, None, count)
+
+    return _drop_pieces(lines, paired_pieces)
 
 
 def _drop_unneutral(lines: np.ndarray, cap: np.ndarray, detail: np.ndarray) -> np.ndarray:
     """``lines`` less the pieces whose weakest channel shows too little of their contrast."""
-    count, labels = cv2.connectedComponents(lines, connectivity=8)
-    if count <= 1:
-        return lines
-    where = np.nonzero(lines)
-    ids = labels[where].astype(np.intp)
-    neutral = np.bincount(ids, cap[where], count)
-    total = np.bincount(ids, detail[where], count)
-    drop = neutral < _NEUTRAL_SHARE * total
-    drop[0] = False
-    return np.where(drop[labels], 0, lines).astype(np.uint8)
+
+    def unneutral_pieces(where: _Pixels, ids: np.ndarray, count: int) -> np.ndarray:
+        neutral = np.bincount(ids, cap[where], count)
+        return neutral < _NEUTRAL_SHARE * np.bincount(ids, detail[where], count)
+
+    return _drop_pieces(lines, unneutral_pieces)
 
 
 def _robust_level(values: np.ndarray, k: float) -> float:
