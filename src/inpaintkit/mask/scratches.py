@@ -672,6 +672,9 @@ def _orientation_search(
         raw = {}
         for kind, ridge in ridges.items():
             pooled = cv2.dilate(ridge, across)
+            # Only the positive ridge counts: where a line dips below its sides (texture
+            # crossing it) that says nothing for or against a line there, and the shading
+            # test below compares these means across the two polarities.
             raw[kind] = cv2.blur(np.maximum(pooled, 0), (_LINE_LENGTH, 1))
             mean = raw[kind] - _SIDE_WEIGHT * sides
             support = cv2.blur((pooled > _SUPPORT_LEVEL).astype(np.float32), (_LINE_LENGTH, 1))
