@@ -112,6 +112,30 @@ lie over 6 px from any flag; 0.02 within 6 px, 0.045 in missed specks); a learne
 detector would need natural photos to train on beyond the ones benchmarked, and there
 are none on this machine.
 
+Fifth attempt (no change kept). *Where the recall goes*, on the sets +100 and +200:
+0.256 of the scratch pixels are missed; 0.126 lie near no candidate at all, 0.066
+near fragments only, 0.055 in pieces the colour tests drop, 0.01 in pieces the pair
+test drops. At the no-candidate misses the long-line score *before* its penalties
+reaches the seed level at 0.67 of them, after them at 0.08; leaving out the side
+difference alone brings 0.51 back (the alongside line 0.10, the shading 0.18). But the
+side difference is also what spares outlines and rims: a free allowance of it (half
+or all of the line's own mean ridge) gives 0.749/0.759 and 0.744/0.757 (mean of the
+three sets, against 0.801/0.739). *Learned detectors*, trained on seeded damage (a
+wider version of the bench's) drawn on the 11 other ``skimage.data`` photos plus
+procedural scenes (shapes, texture, coloured lines, trusses, hair, stripes, frames,
+text), none of the bench photos: a small U-Net (249k weights, cv2.dnn runs its ONNX)
+on the pixels alone reached 0.392/0.705 on the default set after 2000 steps, with
+4.6% of the clean photos flagged (every lattice of ``rocket``'s towers); one on the
+pixels *and* these rules' maps (long line, ridge, partner per kind, and the mask)
+added to the rules' mask only its long pieces gave 0.812/0.788 there after 1500
+steps (rules 0.822/0.780), and after 3000 it had learnt its few training photos
+(0.646/0.772 over the three sets). Eleven photos are too few to learn what real
+structure looks like. Also tried, on the trade-off: ``sensitivity`` 0.7 (0.807/0.799
+on the default set, 0.770/0.726 on the other two; at 1.0 the candidates cap the
+recall at 0.806 and 0.734), partners of the opposite polarity only (0.794/0.739),
+clipping judged over 5 or 9 px (0.800/0.739, 0.792/0.743), a neutral share of 0.85 or
+0.8 (0.776/0.757, 0.773/0.763), and more, longer or looser links (within 0.003).
+
 Earlier (third attempt; bench P/R as default seeds, seeds + 100, + 200, against
 0.755/0.751, 0.731/0.691, 0.745/0.706):
 
