@@ -1,6 +1,8 @@
 """Does inpainting time follow the mask, not the image? One 512×512 hole in 1K–8K images.
 
 Run: ``.venv/bin/python benchmarks/scale_bench.py [--quick] [--engine telea]``
+or, for the 1K-vs-8K stage breakdown with the default engine and a 256×256 object,
+``.venv/bin/python benchmarks/scale_bench.py --pair [--profile 8k.prof]``
 
 The same elliptical 512×512 object mask sits in the middle of synthetic textured photos
 (a tiled scikit-image photo plus noise, uint8; generation is not timed) of 1K to 8K
@@ -11,9 +13,12 @@ plan do. Target: the 8K call takes at most 1.5× the 1K call.
 
 from __future__ import annotations
 
+import statistics
 import sys
+import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -45,12 +50,12 @@ def textured_photo(width: int, height: int, *, seed: int = 0) -> np.ndarray:
     return np.clip(photo.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
 
-def centred_object(width: int, height: int) -> np.ndarray:
+def centred_object(width: int, height: int, *, side: int = OBJECT_SIDE) -> np.ndarray:
     from inpaintkit.mask.synthetic import object_mask
     from inpaintkit.types import Box, Extent
 
-    x0, y0 = (width - OBJECT_SIDE) // 2, (height - OBJECT_SIDE) // 2
-    box = Box(x0, y0, x0 + OBJECT_SIDE, y0 + OBJECT_SIDE)
+    x0, y0 = (width - side) // 2, (height - side) // 2
+    box = Box(x0, y0, x0 + side, y0 + side)
     return object_mask(Extent(width, height), box=box, shape="ellipse")
 
 
@@ -66,13 +71,101 @@ def peak_extra_mib(function: object) -> float:
     return peak / 2**20
 
 
+PAIR_SIZES = {"1K": SIZES["1K"], "8K": SIZES["8K"]}
+PAIR_OBJECT_SIDE = 256
+STAGES = ("load", "refine", "plan", "engine", "composite")
+
+
+def pair(repeats: int, profile: str | None, engine: str | None) -> None:
+    """1K against 8K: ``inpaintkit.inpaint(photo, mask)`` with the default engine (or
+    ``engine``) and a 256×256 object, total and per stage, with the 8K / 1K ratio."""
+    import inpaintkit
+
+    options: dict[str, Any] = {} if engine is None else {"engine": ready_engines(engine)[0]}
+    which = "default engine" if engine is None else f"engine {engine}"
+    print(f"# 1K vs 8K: one {PAIR_OBJECT_SIDE}×{PAIR_OBJECT_SIDE} ellipse, {which}\n")
+    print(describe_machine())
+    print(
+        f"inpaintkit.inpaint(photo, mask): 1 warm-up each, then {repeats} calls alternating "
+        "1K and 8K; medians per column. Stages are result.timings; 'other' is the rest of "
+        "each call (validation, hashing wait outside a stage, the result)\n"
+    )
+    arrays = {
+        label: (textured_photo(width, height), centred_object(width, height, side=PAIR_OBJECT_SIDE))
+        for label, (width, height) in PAIR_SIZES.items()
+    }
+    samples: dict[str, list[dict[str, float]]] = {label: [] for label in arrays}
+    engines: dict[str, str] = {}
+    for round_ in range(repeats + 1):
+        for label, (photo, mask) in arrays.items():
+            start = time.perf_counter()
+            result = inpaintkit.inpaint(photo, mask, seed=0, **options)
+            total = time.perf_counter() - start
+            engines[label] = result.engine
+            if round_ == 0:
+                continue  # warm-up
+            stages = {name: result.timings.get(name, 0.0) for name in STAGES}
+            samples[label].append({"total": total, **stages, "other": total - sum(stages.values())})
+    first, last = PAIR_SIZES
+    rows = []
+    for name in ("total", *STAGES, "other"):
+        small = statistics.median(sample[name] for sample in samples[first])
+        large = statistics.median(sample[name] for sample in samples[last])
+        rows.append(
+            [
+                name,
+                f"{small * 1000:.1f}",
+                f"{large * 1000:.1f}",
+                f"{large / small:.2f}×" if small > 0 else "–",
+                f"{(large - small) * 1000:+.1f}",
+            ]
+        )
+    print(f"engine: {engines[first]} (1K), {engines[last]} (8K)\n")
+    print(
+        markdown_table(
+            ["stage", f"{first} (ms)", f"{last} (ms)", f"{last} / {first}", "extra (ms)"],
+            rows,
+        )
+    )
+    ratio = statistics.median(x["total"] for x in samples[last]) / statistics.median(
+        x["total"] for x in samples[first]
+    )
+    verdict = "yes" if ratio <= TARGET else "no"
+    print(f"\ntarget met: {verdict} ({last} / {first} = {ratio:.2f}×, target ≤ {TARGET}×)")
+    if profile:
+        import cProfile
+        import pstats
+
+        photo, mask = arrays[last]
+        profiler = cProfile.Profile()
+        profiler.enable()
+        inpaintkit.inpaint(photo, mask, seed=0, **options)
+        profiler.disable()
+        profiler.dump_stats(profile)
+        print(f"\n## cProfile of one {last} call (saved to {profile}), top 25 by own time\n")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
 def main() -> None:
     import inpaintkit
 
     parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--engine", default="telea", help="engine to time (default telea)")
+    parser.add_argument(
+        "--engine", default=None, help="engine to time (default telea; with --pair the default)"
+    )
+    parser.add_argument(
+        "--pair",
+        action="store_true",
+        help="1K vs 8K with the default engine and a 256×256 object, per-stage breakdown",
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="with --pair: cProfile one 8K call into FILE"
+    )
     args = parser.parse_args()
-    (engine,) = ready_engines(args.engine)
+    if args.pair:
+        pair(args.repeats or (3 if args.quick else 5), args.profile, args.engine)
+        return
+    (engine,) = ready_engines(args.engine or "telea")
     repeats = args.repeats or (3 if args.quick else 5)
     baseline_repeats = 1 if args.quick else 3
 

@@ -13,10 +13,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from inpaintkit._version import __version__ as __version__
 
 _EXPORTS = {
     "inpaint": "inpaintkit.pipeline",
+    "outpaint": "inpaintkit.pipeline",
+    "run": "inpaintkit.pipeline",
+    "replay": "inpaintkit.recipe_replay",
+    "Replay": "inpaintkit.recipe_replay",
+    "save_result": "inpaintkit.output",
     "load_image": "inpaintkit.imageio",
     "load_mask": "inpaintkit.imageio",
     "save_image": "inpaintkit.imageio",
@@ -32,6 +37,7 @@ __all__ = [
     "Box",
     "Extent",
     "Plan",
+    "Replay",
     "Request",
     "Result",
     "__version__",
@@ -39,13 +45,19 @@ __all__ = [
     "list_engines",
     "load_image",
     "load_mask",
+    "outpaint",
+    "replay",
+    "run",
     "save_image",
+    "save_result",
 ]
 
 if TYPE_CHECKING:
     from inpaintkit.engines.registry import list_engines
     from inpaintkit.imageio import load_image, load_mask, save_image
-    from inpaintkit.pipeline import inpaint
+    from inpaintkit.output import save_result
+    from inpaintkit.pipeline import inpaint, outpaint, run
+    from inpaintkit.recipe_replay import Replay, replay
     from inpaintkit.schema import Request
     from inpaintkit.types import Box, Extent, Plan, Result
 
@@ -55,3 +67,8 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'inpaintkit' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    """The lazy public names too, so ``dir(inpaintkit)`` and tab completion show the API."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

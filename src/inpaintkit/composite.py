@@ -1,10 +1,12 @@
 """Put generated pixels back into the photo, keeping every unmasked pixel bit for bit.
 
 The guarantee: wherever the mask is 0 the output equals the input exactly, whatever the
-dtype (uint8, uint16 or float32) and whether or not the image has an alpha channel. The
-blend ``original·(1 − m) + generated·m`` is computed in float32 at the image's own scale
-(255, 65535 or 1.0, decided by the dtype) and written only where ``m > 0``, so no
-rounding can leak into kept pixels. Cost follows the region's box, not the image.
+dtype (uint8, uint16, float16, float32 or float64) and whether or not the image has an
+alpha channel. The blend ``original·(1 − m) + generated·m`` is computed at the image's
+own scale (255, 65535 or 1.0, decided by the dtype) and written only where ``m > 0``, so
+no rounding can leak into kept pixels. It is computed in float32, which holds every
+uint8, uint16 and float16 value exactly, and in float64 for a float64 image, so a soft
+pixel loses none of the target's precision. Cost follows the region's box, not the image.
 
 Seam treatment is optional and works on float32 crops:
 
@@ -23,7 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from inpaintkit.convert import SCALES, dtype_scale, from_float, to_float32
+from inpaintkit.convert import IMAGE_DTYPES, dtype_scale, from_float, to_float32
 from inpaintkit.errors import InvalidInputError, InvalidMaskError, SizeMismatchError
 from inpaintkit.types import Box
 
@@ -50,11 +52,11 @@ def composite_region(
 ) -> np.ndarray:
     """Return a copy of ``base`` with ``generated`` blended in over ``box`` by ``mask``.
 
-    ``base`` is the full image in its own dtype (uint8, uint16 or float32; ``H×W×3`` or
-    ``H×W×4``, where the alpha channel is never changed); ``generated`` is a float32 RGB
-    crop in [0, 1] of exactly ``box``'s size; ``mask`` is the full-size mask (1 =
-    regenerate). Pixels with mask 0 are bit-identical to ``base``; pixels with mask 1
-    are ``generated`` quantised to ``base``'s dtype.
+    ``base`` is the full image in its own dtype (uint8, uint16, float16, float32 or
+    float64; ``H×W×3`` or ``H×W×4``, where the alpha channel is never changed);
+    ``generated`` is a float32 RGB crop in [0, 1] of exactly ``box``'s size; ``mask`` is
+    the full-size mask (1 = regenerate). Pixels with mask 0 are bit-identical to
+    ``base``; pixels with mask 1 are ``generated`` quantised to ``base``'s dtype.
 
     >>> base = np.full((4, 4, 3), 10, np.uint8)
     >>> mask = np.zeros((4, 4), np.float32); mask[1, 1] = 1.0; mask[1, 2] = 0.5
@@ -263,9 +265,9 @@ def _check_target(image: Any) -> None:
         raise InvalidInputError(
             f"base image is a {type(image).__name__}; pass a numpy array (H×W×3 or H×W×4)"
         )
-    if image.dtype not in SCALES:
+    if image.dtype not in IMAGE_DTYPES:
         raise InvalidInputError(
-            f"base image has dtype {image.dtype}; pass uint8, uint16 or float32 "
+            f"base image has dtype {image.dtype}; pass uint8, uint16 or float in [0, 1] "
             "(convert with inpaintkit.load_image)"
         )
     if image.ndim != 3 or image.shape[2] not in (3, 4):
@@ -329,12 +331,16 @@ def _blend_into(target: np.ndarray, checked: _Checked) -> None:
     selected = weights > 0
     if not selected.any():
         return
-    scale = np.float32(dtype_scale(target.dtype))
-    fill = np.clip(generated[selected], 0.0, 1.0) * scale
+    # float32 holds every uint8, uint16 and float16 value exactly; float64 needs itself.
+    work = np.dtype(np.float64 if target.dtype == np.float64 else np.float32)
+    scale = 1.0 if target.dtype.kind == "f" else dtype_scale(target.dtype)
+    fill: np.ndarray = np.clip(generated[selected], 0.0, 1.0).astype(work)
+    if scale != 1.0:
+        fill *= np.asarray(scale, work)
     view = target[slices]
-    kept = view[selected, :3].astype(np.float32)
-    alpha = weights[selected][:, None]
-    blended = kept * (np.float32(1.0) - alpha) + fill * alpha
+    kept: np.ndarray = view[selected, :3].astype(work)
+    alpha: np.ndarray = weights[selected][:, None].astype(work)
+    blended = kept * (np.asarray(1.0, work) - alpha) + fill * alpha
     view[selected, :3] = from_float(blended, target.dtype, scaled=True)
 
 

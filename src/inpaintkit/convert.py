@@ -6,8 +6,10 @@ dtype, calls these functions; validation that says something specific to its cal
 (mask messages, range tolerances) stays with the caller.
 
 Bool (0/1) and other float precisions (float16, float64) are read as scale 1 by
-:func:`to_float32` and :func:`to_dtype`, but only uint8, uint16 and float32 are stored
-dtypes: :func:`dtype_scale` and :func:`from_float` accept those three alone.
+:func:`to_float32` and :func:`to_dtype`. uint8, uint16 and float32 are the stored
+dtypes (:data:`SCALES`, :func:`dtype_scale`). An image array the caller passed as
+float16 or float64 keeps that dtype at full resolution (:data:`IMAGE_DTYPES`), so
+:func:`from_float` and :func:`to_dtype` also write those two (clipped, scale 1).
 """
 
 from __future__ import annotations
@@ -20,12 +22,26 @@ import numpy as np
 
 from inpaintkit.errors import InvalidInputError
 
-__all__ = ["SCALES", "dtype_scale", "from_float", "to_dtype", "to_float32", "to_float_rgb"]
+__all__ = [
+    "IMAGE_DTYPES",
+    "SCALES",
+    "dtype_scale",
+    "from_float",
+    "to_dtype",
+    "to_float32",
+    "to_float_rgb",
+]
 
 SCALES: Mapping[np.dtype[Any], float] = MappingProxyType(
     {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0, np.dtype(np.float32): 1.0}
 )
 """The stored dtypes and the value that means "full" (1.0) in each."""
+
+IMAGE_DTYPES: frozenset[np.dtype[Any]] = frozenset(
+    {*SCALES, np.dtype(np.float16), np.dtype(np.float64)}
+)
+"""The dtypes a full-resolution image may keep: the stored ones plus float16 and float64
+(scale 1), which an array passed by the caller keeps so it comes back in its own form."""
 
 
 def dtype_scale(dtype: Any) -> float:
@@ -85,7 +101,7 @@ def to_float_rgb(pixels: np.ndarray) -> np.ndarray:
 
 def from_float(values: np.ndarray, dtype: Any, *, scaled: bool = False) -> np.ndarray:
     """Store float ``values`` in ``dtype``: rounded and clipped for uint8/uint16, clipped
-    to [0, 1] for float32.
+    to [0, 1] for float32 (and float16/float64, see :data:`IMAGE_DTYPES`).
 
     ``values`` are in [0, 1] unless ``scaled``, which says they are already on the
     dtype's own scale (0..255 for uint8), as a blend computed at the image's scale is.
@@ -96,9 +112,11 @@ def from_float(values: np.ndarray, dtype: Any, *, scaled: bool = False) -> np.nd
     [128, 255]
     >>> from_float(np.array([-0.1, 0.25], np.float32), np.float32).tolist()
     [0.0, 0.25]
+    >>> from_float(np.array([0.1, 2.0]), np.float64).tolist()
+    [0.1, 1.0]
     """
     target = np.dtype(dtype)
-    scale = dtype_scale(target)
+    scale = 1.0 if target in IMAGE_DTYPES and target.kind == "f" else dtype_scale(target)
     levels = values * scale if scale != 1.0 and not scaled else values
     if target.kind == "u":
         levels = np.rint(levels)

@@ -1,11 +1,13 @@
 """The pipeline: one short function that wires the stages together.
 
 inputs → validate/convert → mask refine → plan regions → engine → composite → result.
-Every front end calls :func:`run` (or :func:`inpaint`, its keyword-argument form).
+Every front end calls :func:`run` (or :func:`inpaint` / :func:`outpaint`, its keyword
+forms). Stage logic lives in the stages' own modules; this module only passes data on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -14,35 +16,48 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import cv2
 import numpy as np
 
 from inpaintkit.composite import composite_region_into, match_colors, poisson_blend, seam_score
 from inpaintkit.convert import to_float_rgb
+from inpaintkit.engines.base import CallContext, Capabilities, PlanHints
 from inpaintkit.engines.registry import (
-    check_engine_params,
     engine_capabilities,
+    engine_entry,
     get_engine,
-    resolve_engine_name,
+    resolve_engine_options,
 )
-from inpaintkit.errors import InvalidInputError
-from inpaintkit.imageio import ImageData, MaskData, load_image, load_mask, sha256_of
+from inpaintkit.errors import InvalidInputError, InvalidMaskError
+from inpaintkit.imageio import (
+    ImageData,
+    MaskData,
+    load_image,
+    load_mask,
+    sha256_of,
+    to_input_layout,
+)
 from inpaintkit.mask.lint import lint_mask
-from inpaintkit.mask.refine import feather, grow, is_binary
-from inpaintkit.prepare.outpaint import extend_canvas
-from inpaintkit.prepare.plan import crop_mask, crop_region, plan_regions, uncrop
+from inpaintkit.mask.refine import mask_bounds, refine_mask
+from inpaintkit.prepare.geometry import clip_box, pad_box
+from inpaintkit.prepare.outpaint import extend_with_mask
+from inpaintkit.prepare.plan import crop_engine_mask, crop_region, plan_regions, uncrop
 from inpaintkit.recipe import build_recipe
-from inpaintkit.schema import Request, make_request
-from inpaintkit.types import LintFinding, Plan, Region, Result
+from inpaintkit.schema import DEFAULT_MAX_PIXELS, Request, make_request
+from inpaintkit.types import Box, Extent, LintFinding, Plan, Region, Result
 
 Progress = Callable[[int, int], None]
+StageCallback = Callable[[str], None]
 ImageSource = Any  # a path, bytes or an array; imageio validates it
 MaskSource = Any  # a path, a box string or an array
+
+# Outpainting: px of the photo's edge the fill blends into, for engines that honour
+# soft masks (a hard line otherwise shows where the photo ended).
+DEFAULT_SEAM_BAND = 32
 
 
 def inpaint(
     image: ImageSource,
-    mask: MaskSource,
+    mask: MaskSource = None,
     *,
     engine: str = "auto",
     grow: int = 0,
@@ -52,15 +67,22 @@ def inpaint(
     seam: str = "none",
     mask_resize: bool = False,
     invert_mask: bool = False,
-    max_pixels: int | None = None,
+    mask_alpha: str = "auto",
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    extend: tuple[int, int, int, int] = (0, 0, 0, 0),
+    extend_fill: str = "edge",
+    seam_band: int | None = None,
     num_images: int = 1,
     progress: Progress | None = None,
-    **engine_params: Any,
+    on_stage: StageCallback | None = None,
+    **engine_options: Any,
 ) -> Result:
     """Inpaint ``mask`` (1 = regenerate) in ``image``; pixels where the mask is 0 are kept
-    bit for bit. ``image`` and ``mask`` may be paths or arrays (uint8, uint16 or float32).
-    Engine options go as keywords (e.g. ``model=``, ``prompt=`` for ``engine="diffusion"``).
-    With ``num_images`` > 1 the other variants are in ``result.variants``.
+    bit for bit. ``image`` and ``mask`` may be paths or arrays (uint8, uint16 or float);
+    the result comes back in the photo's own shape and dtype. Every option of
+    :class:`~inpaintkit.schema.Request` is a keyword here; engine options (``radius=``,
+    ``model=``, ``prompt=``, ...) too, checked against the engine's table. With
+    ``num_images`` > 1 the other variants are in ``result.variants``.
 
     >>> import numpy as np
     >>> photo = np.full((32, 32, 3), 200, np.uint8)
@@ -69,34 +91,89 @@ def inpaint(
     >>> bool((result.image[hole == 0] == photo[hole == 0]).all())
     True
     """
-    options: dict[str, Any] = {
-        "engine": engine,
-        "grow": grow,
-        "feather": feather,
-        "padding": padding,
-        "seed": seed,
-        "seam": seam,
-        "mask_resize": mask_resize,
-        "invert_mask": invert_mask,
-        "engine_params": engine_params,
-        "num_images": num_images,
-    }
-    if max_pixels is not None:
-        options["max_pixels"] = max_pixels
-    for name, source in (("image", image), ("mask", mask)):
-        if isinstance(source, str):
-            options[name] = source
-        elif hasattr(source, "__fspath__"):
-            options[name] = str(source)
-    return run(make_request(**options), image=image, mask=mask, progress=progress)
+    _check_keywords(engine_options)
+    request = make_request(
+        image=_path_or_none(image),
+        mask=_path_or_none(mask),
+        engine=engine,
+        grow=grow,
+        feather=feather,
+        padding=padding,
+        seed=seed,
+        seam=seam,
+        mask_resize=mask_resize,
+        invert_mask=invert_mask,
+        mask_alpha=mask_alpha,
+        max_pixels=max_pixels,
+        extend=extend,
+        extend_fill=extend_fill,
+        seam_band=seam_band,
+        engine_params=engine_options,
+        num_images=num_images,
+    )
+    return run(request, image=image, mask=mask, progress=progress, on_stage=on_stage)
+
+
+def _check_keywords(given: dict[str, Any]) -> None:
+    """A keyword no engine takes is most likely a typo of one of inpaint()'s own."""
+    import difflib
+    import inspect
+
+    from inpaintkit.engines.registry import all_options
+
+    own = [name for name in inspect.signature(inpaint).parameters if name != "engine_options"]
+    for name in given:
+        close = difflib.get_close_matches(name, own, n=1)
+        if name not in all_options() and close:
+            raise InvalidInputError(
+                f"inpaint() got an unexpected keyword {name!r}; did you mean {close[0]}?"
+            )
+
+
+def outpaint(
+    image: ImageSource,
+    *,
+    left: int = 0,
+    top: int = 0,
+    right: int = 0,
+    bottom: int = 0,
+    fill: str = "edge",
+    mask: MaskSource = None,
+    **options: Any,
+) -> Result:
+    """Extend the canvas of ``image`` by ``left``/``top``/``right``/``bottom`` pixels and
+    fill the new border (and ``mask``, if given); the photo itself stays exact unless
+    ``seam_band`` lets the fill blend into its edge. Other keywords as :func:`inpaint`.
+
+    >>> import numpy as np
+    >>> result = outpaint(np.full((8, 8, 3), 90, np.uint8), right=4, engine="telea", seed=0)
+    >>> result.image.shape, int(result.image[4, 10, 0])
+    ((8, 12, 3), 90)
+    """
+    if not any((left, top, right, bottom)):
+        raise InvalidInputError(
+            "nothing to outpaint: give at least one of {left}, {top}, {right}, {bottom}",
+            options={"left": 256, "top": None, "right": None, "bottom": None},
+        )
+    return inpaint(image, mask, extend=(left, top, right, bottom), extend_fill=fill, **options)
+
+
+def _path_or_none(source: Any) -> str | None:
+    """The path to record for a source given as a path; arrays are recorded by hash."""
+    if isinstance(source, str):
+        return source
+    return str(source) if hasattr(source, "__fspath__") else None
 
 
 class _Stopwatch:
-    def __init__(self) -> None:
+    def __init__(self, on_stage: StageCallback | None) -> None:
         self.timings: dict[str, float] = {}
+        self.on_stage = on_stage
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        if self.on_stage is not None:
+            self.on_stage(name)
         start = time.perf_counter()
         yield
         self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
@@ -108,216 +185,100 @@ def run(
     image: ImageSource | None = None,
     mask: MaskSource | None = None,
     progress: Progress | None = None,
+    on_stage: StageCallback | None = None,
 ) -> Result:
     """Run one request; ``image``/``mask`` override the request's paths with loaded data.
 
-    ``num_images`` > 1 runs the request once per seed (seed, seed + 1, ...): the first
-    result is returned with the others in its ``variants``.
+    The seed is settled first (a fresh one when none is given) and used by every stage,
+    so the recipe replays exactly. ``num_images`` > 1 runs once per seed (seed, seed + 1,
+    ...): the first result is returned with the others in its ``variants``.
     """
+    request = _with_seed(request)
     if request.num_images > 1:
-        return _run_variants(request, image, mask, progress)
-    engine_name = resolve_engine_name(request.engine)
-    check_engine_params(engine_name, request.engine_params)
-    clock = _Stopwatch()
-    with clock.stage("load"):
+        return _run_variants(request, image, mask, progress, on_stage)
+    job = _Job(request, engine_capabilities(request.engine), progress, _Stopwatch(on_stage))
+    job.options = resolve_engine_options(request.engine, request.engine_params)
+    with job.clock.stage("load"):
         picture = load_image(_pick(image, request.image, "image"), max_pixels=request.max_pixels)
         mask_data = _load_mask(mask, request, picture)
-    hashing = _hash_in_background(picture.pixels, mask_data.mask)
-    with clock.stage("refine"):
-        picture, refined, findings = _prepare_mask(picture, mask_data, request)
-    with clock.stage("plan"):
-        plan = _plan(engine_name, request, picture, refined)
-    seed = _seed_of(request)
-    job = _Job(picture, refined, plan, engine_name, request, seed, hashing, clock, progress)
-    seam = _fill_regions(job, _load_guides(request, picture))
+        loaded_bounds = mask_bounds(mask_data.mask)
+    hashing = _hash_in_background(picture.pixels, mask_data.mask, loaded_bounds)
+    with job.clock.stage("refine"):
+        canvas, refined, findings = _prepare_mask(picture, mask_data, loaded_bounds, job)
+    with job.clock.stage("plan"):
+        plan = _plan(job, canvas, refined)
+    seam = _fill_regions(job, canvas, refined, plan, hashing, _load_guides(job, canvas))
     image_sha256, mask_sha256 = hashing.result()
     recipe = build_recipe(
         request,
-        engine=engine_name,
-        seed=seed,
+        engine=request.engine,
+        seed=_seed(request),
         plan=plan,
         image_sha256=image_sha256,
         mask_sha256=mask_sha256,
         image_source=picture.source,
         mask_source=mask_data.source,
     )
-    output = picture.pixels if picture.alpha is None else np.dstack([picture.pixels, picture.alpha])
     return Result(
-        image=output,
+        image=to_input_layout(canvas, canvas.pixels, canvas.alpha),
         mask=refined,
         plan=plan,
-        engine=engine_name,
-        seed=seed,
+        engine=request.engine,
+        seed=_seed(request),
         seam_score=seam,
         findings=findings,
-        timings=clock.timings,
+        timings=job.clock.timings,
         recipe=recipe,
         icc_profile=picture.icc_profile,
+        palette=picture.palette,
         details=job.details,
     )
 
 
-def _seed_of(request: Request) -> int:
-    """The request's seed, or a fresh one (recorded in the result and its recipe)."""
-    return request.seed if request.seed is not None else secrets.randbelow(2**31)
+def _with_seed(request: Request) -> Request:
+    """The request with its seed settled: the given one, or a fresh one to record."""
+    if request.seed is not None:
+        return request
+    return request.model_copy(update={"seed": secrets.randbelow(2**31)})
+
+
+def _seed(request: Request) -> int:
+    assert request.seed is not None  # settled by _with_seed
+    return request.seed
 
 
 def _run_variants(
-    request: Request, image: ImageSource | None, mask: MaskSource | None, progress: Progress | None
+    request: Request,
+    image: ImageSource | None,
+    mask: MaskSource | None,
+    progress: Progress | None,
+    on_stage: StageCallback | None,
 ) -> Result:
     """One run per seed (seed, seed + 1, ...); the model stays loaded between them."""
-    seed = _seed_of(request)
     results = [
         run(
-            request.model_copy(update={"seed": seed + k, "num_images": 1}),
+            request.model_copy(update={"seed": _seed(request) + k, "num_images": 1}),
             image=image,
             mask=mask,
             progress=progress,
+            on_stage=on_stage,
         )
         for k in range(request.num_images)
     ]
     return replace(results[0], variants=tuple(results[1:]))
 
 
-def _plan(engine_name: str, request: Request, picture: ImageData, mask: np.ndarray) -> Plan:
-    capabilities = engine_capabilities(engine_name)
-    working_size, multiple = _plan_hints(engine_name, request)
-    return plan_regions(
-        picture.size,
-        mask,
-        padding=request.padding if request.padding is not None else capabilities.context,
-        multiple=multiple,
-        working_size=working_size,
-    )
-
-
-def _plan_hints(engine_name: str, request: Request) -> tuple[int | None, int]:
-    """Working size and size multiple: an engine may decide them from its options (a
-    diffusion model's native size); otherwise its static capabilities say."""
-    capabilities = engine_capabilities(engine_name)
-    hints = getattr(get_engine(engine_name), "plan_hints", None)
-    if hints is None:
-        return capabilities.preferred_working_size, capabilities.size_multiple
-    working_size, multiple = hints(request.engine_params)
-    return int(working_size), int(multiple)
-
-
-def _load_guides(request: Request, picture: ImageData) -> dict[str, np.ndarray]:
-    """Full-size guide images among the engine options (a ControlNet control image given
-    as a path or array), loaded once at the photo's size, to crop with the same plan."""
-    guide = request.engine_params.get("control_image")
-    if guide is None or (isinstance(guide, str) and guide == "canny"):
-        return {}
-    loaded = load_image(guide, max_pixels=request.max_pixels)
-    pixels = to_float_rgb(loaded.pixels)
-    left, top, right, bottom = request.extend
-    pixels = np.pad(pixels, ((top, bottom), (left, right), (0, 0)))  # no guidance outside
-    if pixels.shape[:2] != picture.pixels.shape[:2]:
-        got, want = pixels.shape[1::-1], picture.pixels.shape[1::-1]
-        raise InvalidInputError(
-            f"control image {loaded.source} is {got[0]}×{got[1]} after outpainting but the "
-            f"photo is {want[0]}×{want[1]}: give a control image of the photo's size"
-        )
-    return {"control_image": pixels}
-
-
-def _hash_in_background(pixels: np.ndarray, mask: np.ndarray) -> Future[tuple[str, str]]:
-    """Hashing an 8K photo for the recipe takes as long as a small fill: do it beside the
-    engine (hashlib releases the GIL). Wait for it before the pixels change."""
-    hasher = ThreadPoolExecutor(max_workers=1)
-    hashing = hasher.submit(lambda: (sha256_of(pixels), sha256_of(mask)))
-    hasher.shutdown(wait=False)
-    return hashing
-
-
-def _prepare_mask(
-    picture: ImageData, mask_data: MaskData, request: Request
-) -> tuple[ImageData, np.ndarray, list[LintFinding]]:
-    """Refine and lint the user's mask; for outpainting, extend the canvas around both."""
-    refined = _refine(mask_data.mask, request)
-    findings = list(mask_data.findings)
-    if refined.any():  # outpainting may come without a mask of its own
-        findings += lint_mask(None, refined)
-    if request.outpaints:
-        picture, refined = _extend(picture, refined, request)
-    return picture, refined, findings
-
-
 @dataclass
 class _Job:
-    """One request on its way through the engine: the loaded, prepared inputs."""
+    """One request on its way through the stages."""
 
-    picture: ImageData
-    mask: np.ndarray
-    plan: Plan
-    engine_name: str
     request: Request
-    seed: int
-    hashing: Future[tuple[str, str]]
-    clock: _Stopwatch
+    capabilities: Capabilities
     progress: Progress | None
+    clock: _Stopwatch
+    options: dict[str, Any] = field(default_factory=dict)  # the engine's, resolved
+    bounds: Box | None = None  # where the mask is nonzero, found once
     details: dict[str, Any] = field(default_factory=dict)  # what the engine reports
-
-
-def _fill_regions(job: _Job, guides: dict[str, np.ndarray]) -> float:
-    """Fill each region and composite it into ``picture.pixels``; return the worst seam.
-
-    load_image gave us our own copy of the pixels, so results are composited into it in
-    place (regions never overlap) instead of copying a possibly 8K image once more.
-    Engines that work in steps report them through ``on_step``; progress then counts
-    steps over all regions.
-    """
-    picture, mask, request, progress = job.picture, job.mask, job.request, job.progress
-    engine = get_engine(job.engine_name)
-    scores = []
-    count = len(job.plan.regions)
-    for index, region in enumerate(job.plan.regions):
-        original = _float_crop(picture, region)
-        params = {**request.engine_params, "seed": job.seed + index, "report": job.details}
-        params |= {name: crop_region(guide, region) for name, guide in guides.items()}
-        steps = _StepProgress(progress, index, count)
-        if progress is not None:
-            params["on_step"] = steps
-        crop = crop_region(picture.pixels, region)
-        with job.clock.stage("engine"):
-            generated = engine.inpaint(crop, _engine_mask(mask, region), params=params)
-        if generated is crop:  # the engine changed nothing (e.g. strength 0): keep the photo
-            scores.append(0.0)
-        else:
-            with job.clock.stage("composite"):
-                job.hashing.result()  # the recipe hashes the input: finish before changing it
-                generated = _treat_seam(uncrop(generated, region), original, mask, region, request)
-                composite_region_into(picture.pixels, generated, mask, region.crop)
-                filled = _float_crop(picture, region)
-                scores.append(seam_score(original, filled, mask[region.crop.slices]))
-        if progress is not None and not steps.reported:
-            progress(index + 1, count)
-    return max(scores, default=0.0)
-
-
-def _engine_mask(mask: np.ndarray, region: Region) -> np.ndarray:
-    """The region's mask at the engine's working size. Resizing gives a hard mask soft
-    edges; a hard mask stays hard (any coverage = regenerate), so an engine that treats
-    soft values specially (differential diffusion) does so only when the user asked."""
-    resized = crop_mask(mask, region)
-    if tuple(region.working_size) == tuple(region.crop.extent):
-        return resized
-    if is_binary(mask[region.crop.slices]):
-        return (resized > 0).astype(np.float32)
-    return resized
-
-
-class _StepProgress:
-    """Progress in engine steps over all regions, for engines that report steps."""
-
-    def __init__(self, progress: Progress | None, index: int, count: int) -> None:
-        self.progress, self.index, self.count = progress, index, count
-        self.reported = False
-
-    def __call__(self, step: int, steps: int) -> None:
-        self.reported = True
-        if self.progress is not None:
-            self.progress(self.index * steps + step, self.count * steps)
 
 
 def _pick(given: Any, from_request: str | None, what: str) -> Any:
@@ -338,63 +299,196 @@ def _load_mask(mask: MaskSource | None, request: Request, picture: ImageData) ->
         alpha=request.mask_alpha,
         invert=request.invert_mask,
         max_pixels=request.max_pixels,
+        orientation=picture.exif_orientation,
     )
 
 
-def _extend(picture: ImageData, mask: np.ndarray, request: Request) -> tuple[ImageData, np.ndarray]:
-    """Outpainting: grow the canvas, pre-fill it, and add the new area to the mask."""
-    left, top, right, bottom = request.extend
-    sides = {"left": left, "top": top, "right": right, "bottom": bottom}
-    pixels = picture.pixels if picture.alpha is None else np.dstack([picture.pixels, picture.alpha])
-    canvas, new_area = extend_canvas(
-        pixels, **sides, fill=request.extend_fill, seed=request.seed or 0
-    )
-    extended = replace(
-        picture,
-        pixels=canvas[..., :3],
-        alpha=canvas[..., 3] if canvas.shape[-1] == 4 else None,
-    )
-    mask = np.maximum(np.pad(mask, ((top, bottom), (left, right))), new_area)
+def _hash_in_background(
+    pixels: np.ndarray, mask: np.ndarray, bounds: Box | None
+) -> Future[tuple[str, str]]:
+    """Hashing an 8K photo for the recipe takes as long as a small fill: do it beside the
+    engine (hashlib releases the GIL). Wait for it before the pixels change. The mask is
+    zero outside its box, so its size, box and the box's contents identify it."""
+    hasher = ThreadPoolExecutor(max_workers=1)
+    hashing = hasher.submit(lambda: (sha256_of(pixels), _mask_digest(mask, bounds)))
+    hasher.shutdown(wait=False)
+    return hashing
+
+
+def _mask_digest(mask: np.ndarray, bounds: Box | None) -> str:
+    label = f"{mask.dtype.str}{mask.shape}{tuple(bounds) if bounds else None}"
+    inside = "" if bounds is None else sha256_of(np.ascontiguousarray(mask[bounds.slices]))
+    return hashlib.sha256((label + inside).encode()).hexdigest()
+
+
+def _prepare_mask(
+    picture: ImageData, mask_data: MaskData, bounds: Box | None, job: _Job
+) -> tuple[ImageData, np.ndarray, list[LintFinding]]:
+    """Refine and lint the user's mask; for outpainting, extend the canvas around both.
+    ``bounds`` (the loaded mask's box) lets every step work inside the box."""
+    request = job.request
+    refined = mask_data.mask
+    if request.grow or request.feather:
+        refined = refine_mask(refined, grow=request.grow, feather=request.feather, bounds=bounds)
+        bounds = mask_bounds(refined, bounds=_reach(bounds, request, refined.shape))
+    findings = list(mask_data.findings)
+    if mask_data.source != "<none>":  # outpainting may come without a mask of its own
+        scale = job.capabilities.latent_scale
+        findings += lint_mask(None, refined, latent_scale=scale, bounds=bounds)
+    if request.outpaints:
+        picture, refined = _extend(picture, refined, job)
+        bounds = mask_bounds(refined)
+    _check_surroundings(refined, bounds, request.engine, job.capabilities)
+    job.bounds = bounds
+    return picture, refined, findings
+
+
+def _extend(picture: ImageData, mask: np.ndarray, job: _Job) -> tuple[ImageData, np.ndarray]:
+    """Outpainting: the canvas grown and pre-filled, the new area added to the mask."""
+    request = job.request
     band = request.seam_band
     if band is None:
-        band = _SEAM_BAND if engine_capabilities(request.engine).honours_soft_mask else 0
-    return extended, np.maximum(mask, _seam_ramp(new_area, band))
+        band = DEFAULT_SEAM_BAND if job.capabilities.honours_soft_mask else 0
+    pixels = picture.pixels if picture.alpha is None else np.dstack([picture.pixels, picture.alpha])
+    canvas, mask = extend_with_mask(
+        pixels,
+        mask,
+        sides=request.extend,
+        fill=request.extend_fill,
+        seed=_seed(request),
+        seam_band=band,
+    )
+    alpha = canvas[..., 3] if canvas.shape[-1] == 4 else None
+    return replace(picture, pixels=canvas[..., :3], alpha=alpha), mask
 
 
-_SEAM_BAND = 32  # px: default blend into the photo when the engine honours soft masks
+def _reach(bounds: Box | None, request: Request, shape: tuple[int, ...]) -> Box | None:
+    """``bounds`` widened by as far as grow and feather can move the mask's edge."""
+    if bounds is None:
+        return None
+    reach = request.grow + int(np.ceil(4 * request.feather)) + 1
+    return clip_box(pad_box(bounds, pixels=reach), Extent(shape[1], shape[0]))
 
 
-def _seam_ramp(new_area: np.ndarray, band: int) -> np.ndarray:
-    """A mask falling from 1 at the new area to 0 ``band`` px into the photo, so a
-    generated border blends into the photo instead of meeting it at a hard line."""
-    if band <= 0:
-        return np.zeros_like(new_area)
-    inside = (new_area <= 0).astype(np.uint8)
-    distance = cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
-    return np.clip(1.0 - distance / (band + 1), 0.0, 1.0).astype(np.float32) * inside
+def _check_surroundings(
+    mask: np.ndarray, bounds: Box | None, engine: str, capabilities: Capabilities
+) -> None:
+    """A fill that continues the surroundings has none when the mask covers everything."""
+    height, width = mask.shape
+    whole = bounds is not None and bounds == Box(0, 0, width, height)
+    if capabilities.needs_surroundings and whole and bool((mask > 0).all()):
+        raise InvalidMaskError(
+            f"the mask covers the whole photo, and engine {engine!r} fills a hole from what "
+            "surrounds it: nothing is left to continue. Mark only the part to regenerate, "
+            "or use {engine} with {model} and {prompt} to paint a new picture",
+            options={"engine": "diffusion", "model": "PATH", "prompt": "TEXT"},
+        )
 
 
-def _refine(mask: np.ndarray, request: Request) -> np.ndarray:
-    if request.grow:
-        mask = grow(mask, pixels=request.grow)
-    if request.feather:
-        mask = feather(mask, sigma=request.feather)
-    return mask
+def _plan(job: _Job, picture: ImageData, mask: np.ndarray) -> Plan:
+    hints: PlanHints = get_engine(job.request.engine).plan_hints(job.options)
+    padding = job.request.padding
+    return plan_regions(
+        picture.size,
+        mask,
+        padding=padding if padding is not None else job.capabilities.context,
+        multiple=hints.multiple,
+        working_size=hints.working_size,
+        bounds=job.bounds,
+    )
+
+
+def _load_guides(job: _Job, picture: ImageData) -> dict[str, np.ndarray]:
+    """Full-size guide images among the engine options (a ControlNet control image as a
+    path or array), loaded at the photo's size to be cropped with the same plan."""
+    guides = {}
+    table = engine_entry(job.request.engine).options
+    for name in job.capabilities.guides:
+        source = job.options.get(name)
+        if source is None or (isinstance(source, str) and source in table[name].keywords):
+            continue
+        loaded = load_image(source, max_pixels=job.request.max_pixels)
+        left, top, right, bottom = job.request.extend
+        pixels = np.pad(to_float_rgb(loaded.pixels), ((top, bottom), (left, right), (0, 0)))
+        if pixels.shape[:2] != picture.pixels.shape[:2]:
+            got, want = pixels.shape[1::-1], picture.pixels.shape[1::-1]
+            raise InvalidInputError(
+                f"{{{name}}} {loaded.source} is {got[0]}×{got[1]} after outpainting but the "
+                f"photo is {want[0]}×{want[1]}: give an image of the photo's size",
+                options={name: None},
+            )
+        guides[name] = pixels
+    return guides
+
+
+def _fill_regions(
+    job: _Job,
+    picture: ImageData,
+    mask: np.ndarray,
+    plan: Plan,
+    hashing: Future[tuple[str, str]],
+    guides: dict[str, np.ndarray],
+) -> float:
+    """Fill each region and composite it into ``picture.pixels``; return the worst seam.
+
+    load_image gave us our own copy of the pixels, so results are composited into it in
+    place (regions never overlap) instead of copying a possibly 8K image once more.
+    Engines that work in steps report them; progress then counts steps over all regions.
+    """
+    engine = get_engine(job.request.engine)
+    scores = []
+    count = len(plan.regions)
+    for index, region in enumerate(plan.regions):
+        original = _float_crop(picture, region)
+        steps = _StepProgress(job.progress, index, count)
+        context = CallContext(
+            seed=_seed(job.request) + index,
+            guides={name: crop_region(guide, region) for name, guide in guides.items()},
+            on_step=steps if job.progress is not None else None,
+            report=job.details,
+        )
+        crop = crop_region(picture.pixels, region)
+        with job.clock.stage("engine"):
+            generated = engine.inpaint(
+                crop, crop_engine_mask(mask, region), options=job.options, context=context
+            )
+        if generated is crop:  # the engine changed nothing (e.g. strength 0): keep the photo
+            scores.append(0.0)
+        else:
+            with job.clock.stage("composite"):
+                hashing.result()  # the recipe hashes the input: finish before changing it
+                generated = _treat_seam(uncrop(generated, region), original, mask, region, job)
+                composite_region_into(picture.pixels, generated, mask, region.crop)
+                filled = _float_crop(picture, region)
+                scores.append(seam_score(original, filled, mask[region.crop.slices]))
+        if job.progress is not None and not steps.reported:
+            job.progress(index + 1, count)
+    return max(scores, default=0.0)
+
+
+class _StepProgress:
+    """Progress in engine steps over all regions, for engines that report steps."""
+
+    def __init__(self, progress: Progress | None, index: int, count: int) -> None:
+        self.progress, self.index, self.count = progress, index, count
+        self.reported = False
+
+    def __call__(self, step: int, steps: int) -> None:
+        self.reported = True
+        if self.progress is not None:
+            self.progress(self.index * steps + step, self.count * steps)
 
 
 def _treat_seam(
-    generated: np.ndarray,
-    original: np.ndarray,
-    mask: np.ndarray,
-    region: Region,
-    request: Request,
+    generated: np.ndarray, original: np.ndarray, mask: np.ndarray, region: Region, job: _Job
 ) -> np.ndarray:
-    if request.seam == "none":
+    how = job.request.seam
+    if how == "none":
         return generated
     region_mask = mask[region.crop.slices]
-    if "color" in request.seam:
+    if "color" in how:
         generated = match_colors(generated, original, region_mask)
-    if "poisson" in request.seam:
+    if "poisson" in how:
         generated = poisson_blend(original, generated, region_mask)
     return generated
 
@@ -403,4 +497,4 @@ def _float_crop(picture: ImageData, region: Region) -> np.ndarray:
     return to_float_rgb(picture.pixels[region.crop.slices])
 
 
-__all__ = ["ImageData", "MaskData", "inpaint", "run"]
+__all__ = ["ImageData", "MaskData", "inpaint", "outpaint", "run"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from inpaintkit import __version__
+from inpaintkit._version import __version__
 from inpaintkit.schema import Request
 from inpaintkit.types import Plan
 

@@ -1,16 +1,18 @@
-"""The request schema shared by the library, the CLI, HTTP and batch manifests.
+"""The request schema: one inpainting job, as every front end describes it.
 
 Front ends parse their own input into a :class:`Request` and hand it to
-:func:`inpaintkit.pipeline.run`; validation of every option happens here, once.
+:func:`inpaintkit.pipeline.run`; every option is checked here, once: the general ones by
+their field declarations, the engine's own against its option table.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from inpaintkit.errors import InvalidParameterError
+from inpaintkit.engines.registry import check_engine_options, resolve_engine_name
+from inpaintkit.errors import InpaintKitError, InvalidParameterError
 
 SeamTreatment = Literal["none", "color", "poisson", "color+poisson"]
 MaskAlpha = Literal["auto", "opaque", "transparent"]
@@ -59,6 +61,14 @@ class Request(BaseModel):
             raise ValueError("each side must be between 0 and 16384 pixels")
         return value
 
+    @model_validator(mode="after")
+    def _engine_and_options_exist(self) -> Request:
+        resolve_engine_name(self.engine)
+        # Canonical values (numbers as numbers, paths as text), checked once, here.
+        checked = check_engine_options(self.engine, self.engine_params)
+        object.__setattr__(self, "engine_params", checked)
+        return self
+
     @property
     def outpaints(self) -> bool:
         return any(self.extend)
@@ -70,13 +80,22 @@ def make_request(**options: Any) -> Request:
     >>> make_request(grow=-1)
     Traceback (most recent call last):
     ...
-    inpaintkit.errors.InvalidParameterError: grow: Input should be greater than or equal to 0...
+    inpaintkit.errors.InvalidParameterError: grow: input should be greater than or equal to 0...
     """
     try:
         return Request(**options)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'request'}: {e['msg']} (got {e['input']!r})"
-            for e in error.errors()
-        )
-        raise InvalidParameterError(problems) from None
+        for problem in error.errors():
+            cause = problem.get("ctx", {}).get("error")
+            if isinstance(cause, InpaintKitError):  # our own check, already in our words
+                raise cause from None
+        names = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+        problems = "; ".join(_describe(e) for e in error.errors())
+        raise InvalidParameterError(problems, options=dict.fromkeys(names)) from None
+
+
+def _describe(problem: Any) -> str:
+    """One pydantic problem as text whose field name each front end spells its way."""
+    where = "{" + str(problem["loc"][0]) + "}" if problem["loc"] else "request"
+    said = f"{problem['msg'].lower()} (got {problem['input']!r})"
+    return f"{where}: " + said.replace("{", "{{").replace("}", "}}")

@@ -162,8 +162,10 @@ class LintFinding:
 class Result:
     """What :func:`inpaintkit.inpaint` returns.
 
-    ``image`` has the input image's own dtype and channel count (uint8, uint16 or
-    float32; RGB or RGBA), so pixels outside the mask are bit-identical to the input.
+    ``image`` has the input's own dtype and layout (uint8, uint16 or float; H×W grey,
+    H×W×1, RGB or RGBA as it came), so pixels outside the mask are bit-identical to the
+    input. A palette photo comes back as RGB(A) with its ``palette``, which
+    :func:`inpaintkit.save_result` uses to write it back in palette mode.
     """
 
     image: np.ndarray
@@ -176,6 +178,7 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     recipe: dict[str, Any] = field(default_factory=dict)
     icc_profile: bytes | None = None  # the input's colour profile, to write back with the image
+    palette: np.ndarray | None = None  # a palette photo's colours (N×3 or N×4 uint8)
     # What the engine did, in its own words (e.g. the diffusion model kind, device, dtype).
     details: dict[str, Any] = field(default_factory=dict)
     # With num_images > 1: the other results, each from its own seed (seed + k).

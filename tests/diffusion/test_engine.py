@@ -326,7 +326,7 @@ def test_cli_errors_are_one_line_exit_2(tmp_path):
     image = tmp_path / "photo.png"
     inpaintkit.save_image(image, photo())
     done = run_console("run", image, "-m", "10,10,40,40", "--prompt", "a cat", "-o", "x.png")
-    assert done.returncode == 2 and "--engine diffusion --model" in done.stderr
+    assert done.returncode == 2 and "add --engine diffusion --model PATH" in done.stderr
     done = run_console("run", image, "-m", "10,10,40,40", "--model", "someone/some-model")
     assert done.returncode == 2
     assert "offline" in done.stderr and "--model DIR" in done.stderr

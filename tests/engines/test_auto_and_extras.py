@@ -7,6 +7,7 @@ import pytest
 from inpaintkit.engines import registry
 from inpaintkit.engines.auto import choose_engine, hole_width
 from inpaintkit.engines.base import Capabilities
+from inpaintkit.engines.options import OptionTable
 from inpaintkit.errors import EngineUnavailableError, InvalidParameterError
 
 
@@ -24,6 +25,7 @@ def test_engine_needing_a_missing_extra_names_the_extra(monkeypatch):
         "needs-extra",
         "inpaintkit.engines.classical:TeleaEngine",
         Capabilities(),
+        OptionTable(),
         requires=("a_module_that_is_not_installed",),
         extra="onnx",
     )
@@ -37,7 +39,7 @@ def test_engine_needing_a_missing_extra_names_the_extra(monkeypatch):
 
 def test_unknown_engine_option_names_the_known_ones():
     with pytest.raises(InvalidParameterError, match="radius"):
-        registry.check_engine_params("telea", {"raduis": 3})
+        registry.check_engine_options("telea", {"raduis": 3})
 
 
 def test_import_is_light():

@@ -11,7 +11,7 @@ import pytest
 from onnx import TensorProto
 
 import inpaintkit
-from inpaintkit.engines import get_engine, list_engines
+from inpaintkit.engines import list_engines, run_engine
 from inpaintkit.engines.onnx import load_onnx_model
 from inpaintkit.errors import (
     EngineUnavailableError,
@@ -76,7 +76,7 @@ def test_engine_maps_the_crop_back_without_shift_or_rescale(tmp_path):
     image = np.random.default_rng(1).random((301, 187, 3), dtype=np.float32)
     mask = _hole(301, 187, (20, 50, 90, 120))
     mask[0:10, 0:10] = 0.25  # a soft corner still counts as hole
-    out = get_engine("lama").inpaint(image, mask, params={"model": str(model), "seed": 0})
+    out = run_engine("lama", image, mask, model=str(model), seed=0)
     assert out.shape == image.shape and out.dtype == np.float32
     np.testing.assert_allclose(out[mask == 0], image[mask == 0], atol=1e-6)
     np.testing.assert_allclose(out[mask > 0], np.broadcast_to(FILL, (int((mask > 0).sum()), 3)))
@@ -162,7 +162,7 @@ def test_no_model_given_names_the_option_the_variable_and_where_to_get_one(engin
     with pytest.raises(EngineUnavailableError) as raised:
         inpaintkit.inpaint(photo, mask, engine=engine, seed=0)
     message = str(raised.value)
-    assert f"INPAINTKIT_{variable}_MODEL" in message and "--param model=PATH" in message
+    assert f"INPAINTKIT_{variable}_MODEL" in message and "model='PATH'" in message
     assert ("Carve/LaMa-ONNX" if engine == "lama" else "MI-GAN") in message
 
 
@@ -202,17 +202,23 @@ def test_swapped_engine_and_model_suggests_the_other_engine(tmp_path):
         load_onnx_model(lama, engine="migan")
 
 
-def test_engines_are_listed_ready_with_onnxruntime():
-    statuses = {s.name: s for s in list_engines()}
+def test_engines_are_ready_with_onnxruntime_and_a_model(monkeypatch):
+    monkeypatch.delenv("INPAINTKIT_LAMA_MODEL", raising=False)
+    monkeypatch.delenv("INPAINTKIT_MIGAN_MODEL", raising=False)
+    waiting = {s.name: s for s in list_engines()}
+    assert not waiting["lama"].ready and "--model PATH" in waiting["lama"].reason
+    assert "INPAINTKIT_LAMA_MODEL" in waiting["lama"].reason
+    monkeypatch.setenv("INPAINTKIT_LAMA_MODEL", "lama.onnx")
+    statuses = {s.name: s for s in list_engines({"model": "migan.onnx"})}
     for name in ("lama", "migan"):
         assert statuses[name].ready, statuses[name].reason
         assert statuses[name].extra == "onnx"
-        assert "model" in statuses[name].capabilities.params
+        assert "model" in statuses[name].options.names
         assert statuses[name].capabilities.deterministic
 
 
 def test_cli_lists_and_runs_lama(tmp_path, files, capsys):
-    code, stdout, _ = run_cli("engines", "--json", capsys=capsys)
+    code, stdout, _ = run_cli("engines", "--json", "--model", "x.onnx", capsys=capsys)
     listed = json.loads(stdout)
     assert code == 0 and listed["lama"]["ready"] and listed["migan"]["ready"]
     model = tiny_onnx.save_lama(tmp_path / "lama.onnx", output_scale=255.0)
@@ -238,7 +244,5 @@ def test_cli_lists_and_runs_lama(tmp_path, files, capsys):
 
 def test_missing_weights_do_not_point_at_a_pip_extra():
     with pytest.raises(EngineUnavailableError) as raised:
-        get_engine("migan").inpaint(
-            np.zeros((8, 8, 3), np.float32), np.ones((8, 8), np.float32), params={"seed": 0}
-        )
+        run_engine("migan", np.zeros((8, 8, 3), np.float32), np.ones((8, 8), np.float32))
     assert raised.value.extra is None

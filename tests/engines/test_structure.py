@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import inpaintkit
-from inpaintkit.engines import get_engine
+from inpaintkit.engines import run_engine
 from inpaintkit.errors import InvalidParameterError
 
 
@@ -33,8 +33,8 @@ def high_frequency_energy(image: np.ndarray, hole: np.ndarray) -> float:
 
 def test_texture_continues_into_the_hole_sharper_than_a_diffusion_fill():
     truth, hole = stripes(), box_hole()
-    ours = get_engine("structure").inpaint(truth, hole, params={"seed": 1})
-    blur = get_engine("telea").inpaint(truth, hole, params={"seed": 1})
+    ours = run_engine("structure", truth, hole, seed=1)
+    blur = run_engine("telea", truth, hole, seed=1)
     inside = hole > 0
     assert high_frequency_energy(ours, hole) > 4 * high_frequency_energy(blur, hole)
     assert np.abs(ours - truth)[inside].mean() < np.abs(blur - truth)[inside].mean()
@@ -58,7 +58,7 @@ def test_a_hole_in_grain_is_filled_with_grain_not_with_the_smooth_part(seed):
     # the fill as grainy as the hole's surroundings (before it, detail ratios 0.06-0.5).
     image, hole = grain_beside_smooth(seed=seed), np.zeros((96, 96), np.float32)
     hole[30:62, 12:44] = 1
-    out = get_engine("structure").inpaint(image, hole, params={"seed": seed})
+    out = run_engine("structure", image, hole, seed=seed)
     ratio = high_frequency_energy(out, hole) / high_frequency_energy(image, hole)
     assert 0.7 < ratio < 3.0
 
@@ -85,7 +85,7 @@ def test_a_thin_bar_continues_across_a_wider_hole(size, hole_side, transpose):
     hole[inside, inside] = 1
     if transpose:
         image, hole = image.transpose(1, 0, 2).copy(), hole.T.copy()
-    out = get_engine("structure").inpaint(image, hole, params={"seed": 0})
+    out = run_engine("structure", image, hole, seed=0)
     if transpose:
         out = out.transpose(1, 0, 2)
     bar_fill = out[inside, bar].mean(axis=2)
@@ -98,15 +98,14 @@ def test_an_edge_crossing_the_hole_continues():
     image = np.full((80, 80, 3), 0.2, np.float32)
     image[:, 40:] = 0.8  # a vertical edge through the middle
     hole = box_hole(80, 80, 20)
-    out = get_engine("structure").inpaint(image, hole, params={"seed": 0})
+    out = run_engine("structure", image, hole, seed=0)
     assert out[30:50, 31:38].mean() < 0.35 and out[30:50, 42:49].mean() > 0.65
 
 
 def test_deterministic_for_a_seed():
     image, hole = stripes(64, 64), box_hole(64, 64, 16)
-    engine = get_engine("structure")
-    a = engine.inpaint(image, hole, params={"seed": 3})
-    b = engine.inpaint(image, hole, params={"seed": 3})
+    a = run_engine("structure", image, hole, seed=3)
+    b = run_engine("structure", image, hole, seed=3)
     assert np.array_equal(a, b)
 
 
@@ -119,14 +118,14 @@ def test_deterministic_for_a_seed():
 )
 def test_edge_holes_soft_masks_and_tiny_crops(hole):
     image = stripes(*hole.shape)
-    out = get_engine("structure").inpaint(image, hole, params={"seed": 0})
+    out = run_engine("structure", image, hole, seed=0)
     assert out.shape == image.shape and out.dtype == np.float32
     assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
 
 
 def test_options_are_checked():
     with pytest.raises(InvalidParameterError, match="patch_size"):
-        get_engine("structure").inpaint(stripes(), box_hole(), params={"seed": 0, "patch_size": 4})
+        run_engine("structure", stripes(), box_hole(), seed=0, patch_size=4)
 
 
 def test_through_the_pipeline_outside_pixels_are_exact():

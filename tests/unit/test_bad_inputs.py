@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from inpaintkit.errors import spell_flag
 from inpaintkit.imageio import load_image, load_mask
 from inpaintkit.types import Extent
 
@@ -49,9 +50,17 @@ def test_bad_input_raises_named_one_line_error(name: str, corpus: dict[str, BadC
         if case.mask is not None:
             load_mask(case.mask, size=Extent(*image.size))
     message = str(caught.value)
-    assert case.fragment in message
+    # The corpus speaks the CLI's words; the same error spelled for the CLI must match.
+    assert case.fragment in caught.value.spelled(spell_flag)
     assert "\n" not in message
     assert case.culprit in message
+
+
+def test_library_messages_name_keywords_not_flags(corpus: dict[str, BadCase]) -> None:
+    case = corpus["mask-size-mismatch"]
+    image = load_image(case.image)
+    with pytest.raises(case.error, match="pass mask_resize=True"):
+        load_mask(case.mask, size=Extent(*image.size))
 
 
 def test_good_pair_in_corpus_folder_loads(corpus: dict[str, BadCase]) -> None:

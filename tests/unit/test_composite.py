@@ -125,6 +125,38 @@ def test_in_place_variant_matches_the_copying_one() -> None:
     np.testing.assert_array_equal(target, composite_region(base, generated, mask, box))
 
 
+@pytest.mark.parametrize(("dtype", "tolerance"), [(np.float64, 1e-12), (np.float16, 1e-3)])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_float64_and_float16_targets_keep_their_precision(
+    dtype: type, tolerance: float, channels: int
+) -> None:
+    rng = np.random.default_rng(9)
+    target = rng.random((30, 40, channels)).astype(dtype)
+    before = target.copy()
+    mask = soft_mask(rng, 30, 40).astype(np.float32)
+    box = Box(4, 3, 36, 27)
+    generated = rng.random((box.height, box.width, 3), dtype=np.float32)
+
+    composite_region_into(target, generated, mask, box)
+
+    assert target.dtype == dtype
+    keep = mask == 0
+    keep_box = np.ones_like(keep)
+    keep_box[box.slices] = False
+    untouched = keep | keep_box
+    assert np.array_equal(target[untouched], before[untouched])  # bit-identical
+    assert np.array_equal(target[..., 3:], before[..., 3:])
+    inside = target[box.slices][..., :3].astype(np.float64)
+    weights = mask[box.slices].astype(np.float64)[..., None]
+    original = before[box.slices][..., :3].astype(np.float64)
+    expected = original * (1 - weights) + generated.astype(np.float64) * weights
+    selected = mask[box.slices] > 0
+    assert np.abs(inside[selected] - expected[selected]).max() <= tolerance
+    # composite_region gives the same, as a new array of the same dtype.
+    out = composite_region(before, generated, mask, box)
+    assert out.dtype == dtype and np.array_equal(out, target)
+
+
 def test_generated_values_are_clipped_and_uint8_generated_is_scaled() -> None:
     base = np.full((2, 2, 3), 100, np.uint8)
     mask = np.ones((2, 2), np.float32)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from inpaintkit.convert import (
+    IMAGE_DTYPES,
     SCALES,
     dtype_scale,
     from_float,
@@ -104,7 +105,18 @@ def test_from_float_scaled_values_are_already_at_the_dtype_scale() -> None:
 
 def test_from_float_rejects_a_target_without_a_scale() -> None:
     with pytest.raises(InvalidInputError):
-        from_float(np.zeros(2), np.float64)
+        from_float(np.zeros(2), np.int32)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float64])
+def test_from_float_keeps_an_arrays_own_float_precision(dtype: type) -> None:
+    # float16/float64 images keep their dtype (IMAGE_DTYPES): clipped to [0, 1], scale 1.
+    assert np.dtype(dtype) in IMAGE_DTYPES and np.dtype(dtype) not in SCALES
+    values = np.array([-0.5, 0.1, 0.3, 1.5], np.float64)
+    result = from_float(values, dtype)
+    assert result.dtype == dtype
+    np.testing.assert_array_equal(result, np.array([0.0, 0.1, 0.3, 1.0], dtype))
+    assert to_dtype(np.array([0, 255], np.uint8), dtype).tolist() == [0.0, 1.0]
 
 
 def test_to_dtype_moves_between_bit_depths_exactly() -> None:

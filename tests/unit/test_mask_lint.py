@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import pytest
@@ -44,27 +46,27 @@ def test_empty_mask_is_an_error_finding() -> None:
 def test_thin_stroke_is_found_with_count_box_and_fix() -> None:
     mask = clean_mask()
     mask[5:7, 10:120] = 1  # a 2-pixel line, 110 px long
-    (finding,) = [f for f in lint_mask(None, mask) if f.code == "thin-stroke"]
+    (finding,) = [f for f in lint_mask(None, mask, latent_scale=8) if f.code == "thin-stroke"]
     assert finding.severity == "warning"
     assert finding.box == Box(10, 5, 120, 7)
     assert "220 mask pixels" in finding.message
-    assert "grow(mask, pixels=4)" in finding.message
+    assert "latent cell" in finding.message and "Grow the mask by 4 pixels" in finding.message
 
 
 def test_thin_stroke_respects_latent_scale() -> None:
     mask = clean_mask()
     mask[5:9, 10:120] = 1  # 4 px wide: fine for a 4-px latent, thin for an 8-px one
-    assert "thin-stroke" in codes(mask)
+    assert "thin-stroke" in codes(mask, latent_scale=8)
     assert "thin-stroke" not in codes(mask, latent_scale=4)
 
 
 def test_tiny_islands_default_to_one_latent_cell() -> None:
     mask = clean_mask()
     mask[2:9, 110:117] = 1  # 49 px < 64
-    (finding,) = [f for f in lint_mask(None, mask) if f.code == "tiny-island"]
+    (finding,) = [f for f in lint_mask(None, mask, latent_scale=8) if f.code == "tiny-island"]
     assert finding.box == Box(110, 2, 117, 9)
-    assert "remove_islands(mask, min_area=64)" in finding.message
-    assert "tiny-island" not in codes(mask, min_island_area=49)
+    assert "Remove islands under 64 pixels" in finding.message
+    assert "tiny-island" not in codes(mask, latent_scale=8, min_island_area=49)
 
 
 def test_touches_border_names_the_sides() -> None:
@@ -89,7 +91,7 @@ def test_nearly_binary_mask_suggests_threshold() -> None:
     noisy = np.where(mask > 0, 0.99, 0.0).astype(np.float32)
     noisy[40, 40] = 0.5  # one pixel really soft
     (finding,) = [f for f in lint_mask(None, noisy) if f.code == "nearly-binary"]
-    assert "threshold(mask)" in finding.message
+    assert "Threshold it at 0.5" in finding.message
     assert "nearly-binary" not in codes(mask)
 
 
@@ -124,5 +126,70 @@ def test_bad_options_and_masks_raise() -> None:
 def test_findings_serialise() -> None:
     mask = clean_mask()
     mask[5:7, 10:120] = 1
-    data = [f.to_dict() for f in lint_mask(None, mask)]
+    data = [f.to_dict() for f in lint_mask(None, mask, latent_scale=8)]
     assert data[0]["code"] == "thin-stroke" and data[0]["box"] == [10, 5, 120, 7]
+
+
+def test_per_pixel_engines_get_no_latent_cell_talk() -> None:
+    # The default (latent_scale=None) is an engine that works per pixel: a thin line is
+    # no problem for it, and no finding mentions latent cells.
+    mask = clean_mask()
+    mask[5:7, 10:120] = 1
+    mask[2:9, 110:117] = 1  # 49 px: a dab, not noise, at one-pixel cells
+    assert codes(mask) == []
+    for finding in lint_mask(None, mask, latent_scale=8):
+        assert finding.code in ("thin-stroke", "tiny-island")
+    assert all("latent" not in f.message for f in lint_mask(None, mask))
+
+
+def test_per_pixel_tiny_islands_are_specks_under_a_3x3_dab() -> None:
+    mask = clean_mask()
+    mask[3:5, 3:5] = 1  # 4 px
+    (finding,) = lint_mask(None, mask)
+    assert finding.code == "tiny-island" and finding.box == Box(3, 3, 5, 5)
+    assert "under 9 pixels" in finding.message
+    mask[3:6, 3:6] = 1  # 9 px: a dab, kept quiet
+    assert codes(mask) == []
+
+
+def test_expect_small_parts_keeps_a_scratch_mask_quiet() -> None:
+    # What detect_scratches makes: thin lines running off the frame and dust specks,
+    # covering very little of the photo.
+    mask = np.zeros((400, 600), np.float32)
+    mask[0:300, 100:102] = 1  # a scratch from the top edge
+    for y, x in ((50, 400), (200, 500), (350, 300)):
+        mask[y : y + 2, x : x + 2] = 1  # dust
+    noisy = codes(mask)
+    assert {"tiny-island", "touches-border"} <= set(noisy)
+    assert codes(mask, expect_small_parts=True) == []
+    # A latent engine still cannot redraw a 2-px line, whatever the intent.
+    assert codes(mask, expect_small_parts=True, latent_scale=8) == ["thin-stroke"]
+    few = np.zeros((400, 600), np.float32)
+    few[10, 10:13] = 1
+    assert "coverage-low" in codes(few)
+    assert "coverage-low" not in codes(few, expect_small_parts=True)
+
+
+def test_messages_describe_fixes_in_plain_words_not_python_calls() -> None:
+    mask = clean_mask()
+    mask[5:7, 10:120] = 1
+    mask[2:9, 110:117] = 1
+    inverted = mask_from_boxes((100, 100), [Box(0, 0, 100, 95)]) * np.float32(0.99)
+    inverted[50, 50] = 0.5
+    messages = [f.message for f in lint_mask(None, mask, latent_scale=8)]
+    messages += [f.message for f in lint_mask(None, inverted)]
+    messages += [f.message for f in lint_mask(None, jpeg(clean_mask(), 75))]
+    assert len(messages) >= 5
+    for message in messages:
+        assert "(mask" not in message and re.search(r"\w=", message) is None
+
+
+def test_latent_scale_errors_name_the_option() -> None:
+    from inpaintkit.errors import spell_flag
+
+    with pytest.raises(InvalidParameterError) as caught:
+        lint_mask(None, clean_mask(), latent_scale=-8)
+    assert "latent_scale must be a whole number ≥ 1" in str(caught.value)
+    assert "--latent-scale must be" in caught.value.spelled(spell_flag)
+    with pytest.raises(InvalidParameterError, match="expect_small_parts"):
+        lint_mask(None, clean_mask(), expect_small_parts="yes")  # type: ignore[arg-type]

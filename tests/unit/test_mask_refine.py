@@ -6,7 +6,12 @@ import cv2
 import numpy as np
 import pytest
 
-from inpaintkit.errors import InvalidMaskError, InvalidParameterError, SizeMismatchError
+from inpaintkit.errors import (
+    InvalidMaskError,
+    InvalidParameterError,
+    SizeMismatchError,
+    spell_flag,
+)
 from inpaintkit.mask.refine import (
     MaskRegion,
     blur,
@@ -17,7 +22,9 @@ from inpaintkit.mask.refine import (
     invert,
     is_binary,
     list_regions,
+    mask_bounds,
     mask_for_latent,
+    refine_mask,
     remove_islands,
     shrink,
     threshold,
@@ -232,3 +239,68 @@ def test_mask_for_latent_keeps_a_line_that_nearest_resize_loses() -> None:
     assert nearest.max() == 0 and not area.any()
     latent = mask_for_latent(mask)
     assert latent[:, 1].tolist() == [1.0] * 8 and latent.sum() == 8
+
+
+def test_refine_mask_applies_the_steps_in_the_fixed_order() -> None:
+    mask = np.zeros((13, 13), np.float32)
+    mask[6, 0] = 1  # a one-pixel island
+    mask[4:9, 5:10] = 1
+    mask[6, 7] = 0  # an enclosed hole
+    square = np.zeros_like(mask)
+    square[4:9, 5:10] = 1
+    # Holes are filled before islands go and the mask grows: the hole is gone, the
+    # island too, and the square grew by a disk of radius 1.
+    refined = refine_mask(mask, fill_holes=True, remove_islands=2, grow=1)
+    np.testing.assert_array_equal(refined, grow(square, pixels=1))
+    # Shrink comes after grow (a closing): a one-pixel gap between two squares closes.
+    split = square.copy()
+    split[:, 7] = 0
+    closed = refine_mask(split, grow=1, shrink=1)
+    np.testing.assert_array_equal(closed, shrink(grow(split, pixels=1), pixels=1))
+    assert closed[5:8, 7].all()
+    # Nothing asked: a new float32 array equal to the mask.
+    same = refine_mask((mask * 255).astype(np.uint8))
+    assert same.dtype == np.float32
+    np.testing.assert_array_equal(same, mask)
+    # Threshold comes before the rest; invert comes first of all.
+    soft = np.where(mask > 0, 0.4, 0.0).astype(np.float32)
+    assert not refine_mask(soft, threshold=0.5, bounds=mask_bounds(soft)).any()
+    assert refine_mask(soft, invert=True, threshold=0.7).sum() == 169 - np.count_nonzero(soft)
+
+
+@pytest.mark.parametrize(
+    ("options", "python", "cli"),
+    [
+        ({"grow": -1}, "grow must be a whole number ≥ 0", "--grow must be"),
+        ({"remove_islands": 2.5}, "remove_islands must be", "--remove-islands must be"),
+        ({"feather": float("nan")}, "feather must be a finite number", "--feather must be"),
+        ({"threshold": 0}, "threshold must be in (0, 1]", "--threshold must be"),
+        ({"fill_holes": "yes"}, "fill_holes must be True or False", "--fill-holes must be"),
+    ],
+)
+def test_refine_mask_errors_name_the_option_in_each_front_ends_words(
+    options: dict[str, object], python: str, cli: str
+) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        refine_mask(dot(), **options)  # type: ignore[arg-type]
+    assert python in str(caught.value)
+    assert cli in caught.value.spelled(spell_flag)
+
+
+def test_option_errors_with_braces_in_the_value_still_render() -> None:
+    with pytest.raises(InvalidParameterError, match=r"got \{'a': 1\}"):
+        grow(dot(), pixels={"a": 1})  # type: ignore[arg-type]
+
+
+def test_mask_bounds_validates_and_finds_the_box() -> None:
+    assert mask_bounds(dot(at=(2, 5))) == Box(5, 2, 6, 3)
+    assert mask_bounds(np.zeros((3, 3), np.float32)) is None
+    assert mask_bounds(np.array([[-0.0, 0.5]], np.float32)) == Box(1, 0, 2, 1)
+    for bad, message in (
+        (np.array([[0.0, np.nan]], np.float32), "NaN"),
+        (np.array([[0.0, 1.5]]), r"\[0, 1\]"),
+        (np.array([[-0.5, 0.0]], np.float32), r"\[0, 1\]"),
+        (np.zeros((2, 2, 3), np.float32), "single-channel"),
+    ):
+        with pytest.raises(InvalidMaskError, match=message):
+            mask_bounds(bad)

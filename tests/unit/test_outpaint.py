@@ -104,9 +104,16 @@ def test_bad_parameters_are_rejected(options):
         np.zeros((8, 8), np.uint8),
         np.zeros((8, 8, 2), np.uint8),
         np.zeros((8, 8, 3), np.int32),
-        np.zeros((8, 8, 3), np.float64),
+        np.zeros((8, 8, 3), np.complex64),
     ],
 )
 def test_bad_images_are_rejected(image):
     with pytest.raises(InvalidInputError):
         extend_canvas(image, left=2)
+
+
+def test_float64_canvas_keeps_its_dtype_and_the_photo_exact():
+    photo = np.random.default_rng(0).random((6, 5, 4))
+    canvas, mask = extend_canvas(photo, right=3, fill="blur")
+    assert canvas.dtype == np.float64 and np.array_equal(canvas[:, :5], photo)
+    assert (canvas[:, 5:, 3] == 1.0).all() and mask[:, 5:].all()

@@ -14,8 +14,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from inpaintkit.engines.base import Capabilities
-from inpaintkit.engines.registry import ENGINES, get_engine
+from inpaintkit.engines.base import CallContext, Capabilities, Engine
+from inpaintkit.engines.registry import ENGINES, engine_entry, run_engine
 
 THIN_STROKE_WIDTH = 9.0  # px; holes up to this wide are filled by diffusion
 
@@ -39,11 +39,18 @@ def choose_engine(mask: np.ndarray) -> str:
     return "telea" if hole_width(mask) <= THIN_STROKE_WIDTH else "structure"
 
 
-class AutoEngine:
+class AutoEngine(Engine):
     name = "auto"
     capabilities: Capabilities = ENGINES["auto"].capabilities
 
     def inpaint(
-        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        *,
+        options: Mapping[str, Any],
+        context: CallContext,
     ) -> np.ndarray:
-        return get_engine(choose_engine(mask)).inpaint(image, mask, params=params)
+        chosen = choose_engine(mask)
+        own = {k: v for k, v in options.items() if k in engine_entry(chosen).options.names}
+        return run_engine(chosen, image, mask, context=context, **own)

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from inpaintkit.convert import from_float, to_float32
-from inpaintkit.engines.base import Capabilities, int_param
+from inpaintkit.engines.base import CallContext, Capabilities, Engine
 from inpaintkit.engines.registry import ENGINES
 
 
@@ -20,15 +20,20 @@ def _hole(mask: np.ndarray) -> np.ndarray:
     return (mask > 0).astype(np.uint8)
 
 
-class _OpenCVEngine:
+class _OpenCVEngine(Engine):
     name: str
     flag: int
     capabilities: Capabilities
 
     def inpaint(
-        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        *,
+        options: Mapping[str, Any],
+        context: CallContext,
     ) -> np.ndarray:
-        radius = int_param(params, "radius", 3, 1, 64)
+        radius = options["radius"]
         hole = _hole(mask)
         levels = image * 255.0
         eight_bit = np.rint(levels)
@@ -57,18 +62,23 @@ class NavierStokesEngine(_OpenCVEngine):
     capabilities = ENGINES["navier-stokes"].capabilities
 
 
-class PatchMatchEngine:
+class PatchMatchEngine(Engine):
     name = "patchmatch"
     capabilities = ENGINES["patchmatch"].capabilities
 
     def inpaint(
-        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        *,
+        options: Mapping[str, Any],
+        context: CallContext,
     ) -> np.ndarray:
         import patchmatch
 
-        patch_size = int_param(params, "patch_size", 3, 1, 32)
+        patch_size = options["patch_size"]
         # The native library keeps one global generator: seed it right before each call.
-        patchmatch.set_random_seed(int(params["seed"]) & 0x7FFFFFFF)
+        patchmatch.set_random_seed(context.seed & 0x7FFFFFFF)
         image8 = from_float(image, np.uint8)
         filled = patchmatch.inpaint(image8, _hole(mask) * 255, patch_size=patch_size)
         return to_float32(np.asarray(filled))

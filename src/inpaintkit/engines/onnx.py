@@ -40,7 +40,7 @@ from typing import Any, Literal
 import cv2
 import numpy as np
 
-from inpaintkit.engines.base import Capabilities
+from inpaintkit.engines.base import CallContext, Capabilities, Engine
 from inpaintkit.engines.registry import ENGINES
 from inpaintkit.errors import (
     EngineUnavailableError,
@@ -92,22 +92,23 @@ def resolve_model_path(engine: str, params: Mapping[str, Any]) -> Path:
     """
     variable = _ENV_VARS[engine]
     given = params.get("model")
-    source = "--param model" if given is not None else variable
+    source = "the model option" if given is not None else variable
     if given is None:
         given = os.environ.get(variable) or None
     if given is None:
         raise EngineUnavailableError(
             f"engine {engine!r} needs an ONNX weights file and none was given: pass "
-            f"--param model=PATH (model=PATH in the API) or set {variable}=PATH. "
-            f"{_WHERE_TO_GET[engine]}",
+            f"{{model}} or set {variable}=PATH. {_WHERE_TO_GET[engine]}",
+            options={"model": "PATH"},
         )
     path = Path(os.fspath(given) if isinstance(given, os.PathLike) else str(given)).expanduser()
     if not path.is_file():
         what = "is a directory, not a file" if path.is_dir() else "does not exist"
+        shown = str(path).replace("{", "{{").replace("}", "}}")
         raise EngineUnavailableError(
-            f"engine {engine!r}: the model file {str(path)!r} (from {source}) {what}; pass "
-            f"--param model=PATH or set {variable}=PATH to an .onnx file. "
-            f"{_WHERE_TO_GET[engine]}",
+            f"engine {engine!r}: the model file {shown!r} (from {source}) {what}; pass "
+            f"{{model}} or set {variable}=PATH to an .onnx file. {_WHERE_TO_GET[engine]}",
+            options={"model": "PATH"},
         )
     return path
 
@@ -349,15 +350,20 @@ def load_onnx_model(path: str | os.PathLike[str], *, engine: str) -> OnnxInpaint
     return OnnxInpaintModel(file, session, signature.kind, signature)
 
 
-class _OnnxEngine:
+class _OnnxEngine(Engine):
     name: str
     capabilities: Capabilities
 
     def inpaint(
-        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        *,
+        options: Mapping[str, Any],
+        context: CallContext,
     ) -> np.ndarray:
-        model = load_onnx_model(resolve_model_path(self.name, params), engine=self.name)
-        return model.fill(image, mask, output_range=str(params.get("output_range", "auto")))
+        model = load_onnx_model(resolve_model_path(self.name, options), engine=self.name)
+        return model.fill(image, mask, output_range=options.get("output_range", "auto"))
 
 
 class LamaEngine(_OnnxEngine):

@@ -10,13 +10,17 @@ Where things are:
 * :mod:`~inpaintkit.imageio.read_mask`: mask sources, JPEG-noise cleanup, size fitting,
   :class:`MaskData`, :func:`load_mask`.
 * :mod:`~inpaintkit.imageio.mask_geometry`: masks from box strings and JSON geometry.
-* :mod:`~inpaintkit.imageio.write_image`: :func:`save_image` (atomic, recipe chunk) and
+* :mod:`~inpaintkit.imageio.write_image`: :func:`save_image` (atomic, recipe chunk, fast
+  PNG at :data:`DEFAULT_PNG_LEVEL`), :func:`check_output_path` (before any work) and
   :func:`read_recipe`.
+* :mod:`~inpaintkit.imageio.layout`: :func:`to_input_layout` (a result back in the
+  input's own shape and dtype) and palette mapping.
 * :mod:`~inpaintkit.imageio.png_chunks`: byte-level PNG chunk helpers.
 """
 
 from __future__ import annotations
 
+from inpaintkit.imageio.layout import to_input_layout
 from inpaintkit.imageio.read_image import (
     DEFAULT_MAX_PIXELS,
     SUPPORTED_FORMATS,
@@ -26,17 +30,25 @@ from inpaintkit.imageio.read_image import (
 )
 from inpaintkit.imageio.read_image import ImageSource as ImageSource
 from inpaintkit.imageio.read_mask import MaskData, load_mask
+from inpaintkit.imageio.write_image import (
+    DEFAULT_PNG_LEVEL,
+    check_output_path,
+    read_recipe,
+    save_image,
+)
 from inpaintkit.imageio.write_image import RECIPE_KEYWORD as RECIPE_KEYWORD
-from inpaintkit.imageio.write_image import read_recipe, save_image
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "DEFAULT_PNG_LEVEL",
     "SUPPORTED_FORMATS",
     "ImageData",
     "MaskData",
+    "check_output_path",
     "load_image",
     "load_mask",
     "read_recipe",
     "save_image",
     "sha256_of",
+    "to_input_layout",
 ]

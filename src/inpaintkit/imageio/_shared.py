@@ -44,3 +44,12 @@ def _read_file(name: str, *, what: str) -> bytes:
 def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _literal(text: object) -> str:
+    """``text`` safe inside a message that names options (``{field}``): braces doubled.
+
+    >>> _literal("out{1}.png")
+    'out{{1}}.png'
+    """
+    return str(text).replace("{", "{{").replace("}", "}}")

@@ -1,5 +1,7 @@
 """Masks drawn from geometry: box strings (``"x0,y0,x1,y1;..."``) and JSON files (COCO
-RLE, a COCO annotation's ``segmentation``, ``{"polygons": [...]}``, ``{"strokes": [...]}``).
+RLE, a COCO annotation's ``segmentation``, ``{"polygons": [...]}``, ``{"strokes": [...]}``,
+or a bare list of either: objects with ``"points"`` are strokes, point lists polygons).
+docs/masks.md shows every form with an example.
 
 Drawing is :mod:`inpaintkit.mask.create`'s job; this module reads the text, finds the
 size to draw at (the file's own ``width``/``height``, or the image's) and checks it
@@ -42,7 +44,8 @@ def _looks_like_box_string(text: str) -> bool:
 def _mask_from_box_string(text: str, size: Extent | None) -> np.ndarray:
     if size is None:
         raise InvalidMaskError(
-            f"box mask '{text}' needs the image size; pass size=Extent(width, height)"
+            f"box mask '{text}' needs the image size: give the image it belongs to (or its "
+            "size) along with the mask"
         )
     size = Extent(*size)
     boxes: list[Box] = []
@@ -90,10 +93,11 @@ def _mask_from_json(data: bytes, name: str, size: Extent | None, max_pixels: int
     from inpaintkit.mask import create
 
     if isinstance(document, list):
-        # A bare COCO polygon segmentation: [[x0, y0, x1, y1, ...], ...]
-        target = _geometry_size({}, name, size, "polygon")
+        kind = _bare_list_kind(document, name)
+        target = _geometry_size({}, name, size, kind)
         _check_area(target, name, max_pixels)
-        return _draw(name, target, create.mask_from_polygons, document)
+        draw = create.mask_from_strokes if kind == "stroke" else create.mask_from_polygons
+        return _draw(name, target, draw, document)
     if not isinstance(document, dict):
         raise _unknown_json(name)
     if "counts" in document and "size" in document:
@@ -114,8 +118,8 @@ def _mask_from_json(data: bytes, name: str, size: Extent | None, max_pixels: int
         strokes = document["strokes"]
         if not isinstance(strokes, list) or not all(isinstance(s, dict) for s in strokes):
             raise InvalidMaskError(
-                f"mask {name}: 'strokes' must be a list of "
-                '{"points": [[x, y], ...], "radius": r, "softness": s} objects; fix the file'
+                f"mask {name}: 'strokes' must be a list of objects such as "
+                f"{_STROKE_EXAMPLE}; fix the file"
             )
         target = _geometry_size(document, name, size, "stroke")
         _check_area(target, name, max_pixels)
@@ -123,11 +127,42 @@ def _mask_from_json(data: bytes, name: str, size: Extent | None, max_pixels: int
     raise _unknown_json(name)
 
 
+_LONGEST_MESSAGE = 400
+_STROKE_EXAMPLE = '{"points": [[10, 20], [60, 25]], "radius": 6}'
+_POLYGON_EXAMPLE = "[[10, 10], [60, 10], [35, 50]]"
+
+
+def _bare_list_kind(document: list[Any], name: str) -> str:
+    """A bare JSON list is strokes (objects with "points") or polygons (point lists, or
+    COCO's flat ``[x0, y0, x1, y1, ...]`` lists), never a mix."""
+    objects = sum(isinstance(item, dict) for item in document)
+    lists = sum(isinstance(item, list) for item in document)
+    if document and objects == len(document):
+        return "stroke"
+    if lists == len(document):
+        return "polygon"
+    if objects and lists:
+        found = "both stroke objects and polygon lists"
+    else:
+        odd = next(item for item in document if not isinstance(item, dict | list))
+        found = f"the value {json.dumps(odd)[:40]}"
+    raise InvalidMaskError(
+        f"mask {name} is a JSON list holding {found}; a list must hold either strokes, "
+        f"e.g. [{_STROKE_EXAMPLE}], or polygons, e.g. [{_POLYGON_EXAMPLE}] "
+        "(a flat COCO list [x0, y0, x1, y1, ...] per polygon also works)"
+    )
+
+
 def _draw(name: str, size: Extent, draw: Any, shapes: Any) -> np.ndarray:
     """Run a geometry drawer, making its errors name the mask file."""
     try:
         drawn = draw(size, shapes)
-    except (InvalidInputError, ValueError, TypeError, KeyError, IndexError) as error:
+    except InvalidInputError as error:
+        # Our own messages carry an example of the right form: keep them whole.
+        text = " ".join(str(error).split())
+        text = text if len(text) <= _LONGEST_MESSAGE else text[: _LONGEST_MESSAGE - 3] + "..."
+        raise InvalidMaskError(f"mask {name}: {text}") from error
+    except (ValueError, TypeError, KeyError, IndexError) as error:
         raise InvalidMaskError(f"mask {name}: {_one_line(error)}") from error
     return _checked_geometry(drawn, name, size)
 
@@ -136,7 +171,7 @@ def _unknown_json(name: str) -> InvalidMaskError:
     return InvalidMaskError(
         f"mask {name} has a JSON structure inpaintkit does not recognise; use COCO RLE "
         '{"size": [h, w], "counts": ...}, a COCO annotation with "segmentation", '
-        '{"polygons": [...]} or {"strokes": [...]}'
+        '{"polygons": [...]}, {"strokes": [...]} or a bare list of strokes or polygons'
     )
 
 
@@ -164,8 +199,8 @@ def _geometry_size(
         return stored
     if size is None:
         raise InvalidMaskError(
-            f"{kind} mask {name} needs the image size: pass size=Extent(width, height) "
-            'or add "width" and "height" to the file'
+            f"{kind} mask {name} needs the image size: give the image it belongs to (or its "
+            'size) along with the mask, or add "width" and "height" to the file'
         )
     return Extent(*size)
 

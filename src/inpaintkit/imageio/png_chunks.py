@@ -53,23 +53,50 @@ def iter_chunks(png: bytes) -> Iterator[tuple[bytes, bytes]]:
             return
 
 
-def first_bad_chunk(png: bytes) -> bytes | None:
-    """The type of the first complete chunk whose CRC does not match, or None."""
+class PngScan(NamedTuple):
+    """What one pass over a PNG's chunks found (see :func:`scan_chunks`)."""
+
+    bad_chunk: bytes | None  # the type of the first chunk whose CRC does not match
+    complete: bool  # every chunk is whole and IEND was reached
+    kinds: frozenset[bytes]  # the chunk types seen
+    exif: bytes | None  # the eXIf chunk's data, wherever it sits
+
+
+def scan_chunks(png: bytes) -> PngScan:
+    """Check every chunk's CRC and note the chunk types, in one pass without copies.
+
+    Stops at the first bad or truncated chunk (then ``complete`` is False).
+
+    >>> scan_chunks(_TINY_PNG).complete, scan_chunks(_TINY_PNG[:-4]).complete
+    (True, False)
+    """
     if not png.startswith(PNG_SIGNATURE):
-        return None
+        return PngScan(None, False, frozenset(), None)
+    view = memoryview(png)
+    kinds: set[bytes] = set()
+    exif = None
     offset = len(PNG_SIGNATURE)
     while offset + 12 <= len(png):
-        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        (length,) = struct.unpack_from(">I", png, offset)
         end = offset + 8 + length
         if end + 4 > len(png):
-            return None  # truncated: the decoder reports that
-        (stored,) = struct.unpack(">I", png[end : end + 4])
-        if zlib.crc32(png[offset + 4 : end]) & 0xFFFFFFFF != stored:
-            return png[offset + 4 : offset + 8]
-        if png[offset + 4 : offset + 8] == b"IEND":
-            return None
+            break  # truncated: the decoder reports that
+        kind = bytes(view[offset + 4 : offset + 8])
+        (stored,) = struct.unpack_from(">I", png, end)
+        if zlib.crc32(view[offset + 4 : end]) & 0xFFFFFFFF != stored:
+            return PngScan(kind, False, frozenset(kinds), exif)
+        kinds.add(kind)
+        if kind == b"eXIf" and exif is None:
+            exif = bytes(view[offset + 8 : end])
+        if kind == b"IEND":
+            return PngScan(None, True, frozenset(kinds), exif)
         offset = end + 4
-    return None
+    return PngScan(None, False, frozenset(kinds), exif)
+
+
+def first_bad_chunk(png: bytes) -> bytes | None:
+    """The type of the first complete chunk whose CRC does not match, or None."""
+    return scan_chunks(png).bad_chunk
 
 
 def read_header(png: bytes) -> PngHeader | None:
@@ -131,6 +158,7 @@ _TINY_PNG = _tiny_png()
 __all__ = [
     "PNG_SIGNATURE",
     "PngHeader",
+    "PngScan",
     "find_text",
     "first_bad_chunk",
     "icc_chunk",
@@ -138,5 +166,6 @@ __all__ = [
     "iter_chunks",
     "make_chunk",
     "read_header",
+    "scan_chunks",
     "text_chunk",
 ]

@@ -46,12 +46,17 @@ class Stroke(NamedTuple):
     """One brush stroke: a polyline of ``(x, y)`` points painted with a round brush.
 
     ``softness`` in [0, 1] is the fraction of the radius (measured inward from the rim)
-    over which the brush fades from 1 to 0; 0 is a hard brush.
+    over which the brush fades from 1 to 0; 0 is a hard brush. As a mapping (a JSON
+    object) a stroke may give the brush's ``width`` (its diameter, what a canvas calls
+    ``lineWidth``) instead of its ``radius``.
     """
 
     points: tuple[tuple[float, float], ...]
     radius: float
     softness: float = 0.0
+
+
+_STROKE_EXAMPLE = '{"points": [[10, 20], [60, 25]], "radius": 6, "softness": 0.5}'
 
 
 def to_extent(size: Extent | tuple[int, int]) -> Extent:
@@ -135,7 +140,7 @@ def _polygon_points(polygon: Any, index: int) -> np.ndarray:
     if len(points) < 3:
         raise InvalidMaskError(
             f"polygon {index} has {len(points)} point(s); a polygon needs at least 3 "
-            "(use mask_from_strokes for lines and dots)"
+            "(draw lines and dots as strokes instead)"
         )
     if not np.isfinite(points).all():
         raise InvalidMaskError(f"polygon {index} has NaN or infinite coordinates")
@@ -172,17 +177,32 @@ def mask_from_polygons(
 
 def _to_stroke(stroke: Stroke | Mapping[str, Any], index: int) -> Stroke:
     if isinstance(stroke, Mapping):
-        unknown = set(stroke) - {"points", "radius", "softness"}
-        if unknown or "points" not in stroke or "radius" not in stroke:
-            raise InvalidMaskError(
-                f"stroke {index} must look like {{'points': [[x, y], ...], 'radius': r, "
-                f"'softness': s}}; got keys {sorted(stroke)}"
+        keys = set(stroke)
+        unknown = keys - {"points", "radius", "width", "softness"}
+        sizes = keys & {"radius", "width"}
+        if unknown or "points" not in stroke or len(sizes) != 1:
+            problem = (
+                f"unknown key(s) {sorted(map(str, unknown))}"
+                if unknown
+                else "no 'points'"
+                if "points" not in stroke
+                else "both 'radius' and 'width'"
+                if sizes
+                else "no 'radius' or 'width'"
             )
-        points, radius, softness = stroke["points"], stroke["radius"], stroke.get("softness", 0.0)
+            raise InvalidMaskError(
+                f"stroke {index} has {problem}; write strokes like {_STROKE_EXAMPLE} "
+                "('width', the brush diameter, may replace 'radius'; 'softness' is optional)"
+            )
+        points, softness = stroke["points"], stroke.get("softness", 0.0)
+        radius = stroke["radius"] if "radius" in stroke else _brush_radius(stroke["width"], index)
     elif isinstance(stroke, tuple) and len(stroke) in (2, 3):
         points, radius, softness = (*stroke, 0.0)[:3]
     else:
-        raise InvalidMaskError(f"stroke {index} must be a Stroke or a mapping, got {stroke!r}")
+        raise InvalidMaskError(
+            f"stroke {index} must be a Stroke or a mapping such as {_STROKE_EXAMPLE}, "
+            f"got {stroke!r}"
+        )
     try:
         array = np.asarray(points, dtype=np.float64)
     except (TypeError, ValueError):
@@ -210,6 +230,20 @@ def _to_stroke(stroke: Stroke | Mapping[str, Any], index: int) -> Stroke:
             f"stroke {index} radius must be greater than 0 pixels, got {radius!r}"
         )
     return Stroke(tuple(map(tuple, array.tolist())), float(radius), float(softness))
+
+
+def _brush_radius(width: Any, index: int) -> float:
+    """The radius of a brush ``width`` pixels wide (its diameter)."""
+    if (
+        isinstance(width, bool)
+        or not isinstance(width, int | float | np.integer | np.floating)
+        or not math.isfinite(width)
+        or width <= 0
+    ):
+        raise InvalidParameterError(
+            f"stroke {index} width must be a number of pixels greater than 0, got {width!r}"
+        )
+    return float(width) / 2
 
 
 def _paint_stroke(canvas: np.ndarray, stroke: Stroke) -> None:
@@ -267,6 +301,8 @@ def mask_from_strokes(
 
     A stroke with one point is a dot. Pixels within ``radius`` of the polyline (measured
     to pixel centres) are painted; ``softness`` fades the outer ``softness * radius``.
+    Strokes are :class:`Stroke` tuples or mappings with ``points``, ``radius`` (or
+    ``width``, the diameter) and optionally ``softness``.
 
     >>> m = mask_from_strokes((5, 3), [Stroke(((0.5, 1.5), (4.5, 1.5)), radius=0.5)])
     >>> m.astype(int).tolist()
@@ -376,7 +412,7 @@ def mask_to_rle(mask: np.ndarray, *, compress: bool = True) -> dict[str, Any]:
         if not np.isin(mask, (0, full)).all():
             raise InvalidMaskError(
                 "RLE stores binary masks but this mask has values other than 0 and 1; "
-                "call inpaintkit.mask.threshold(mask) first"
+                "threshold it first (inpaintkit.mask.threshold)"
             )
         binary = mask != 0
     column_major = binary.T.ravel()

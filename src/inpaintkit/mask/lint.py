@@ -7,6 +7,14 @@ Geometric checks (thin strokes, islands, border) look at the pixels that will re
 regenerated, ``mask >= 0.5``, so that compression noise does not show up as hundreds of
 islands. Value checks (nearly binary, JPEG noise) look at the nonzero pixels only: the
 untouched background would otherwise swamp every statistic on a large image.
+
+Only engines that work on latent cells (``latent_scale``, 8 for Stable Diffusion) get
+the thin-stroke check: a per-pixel engine redraws a one-pixel line as well as a blob.
+Messages describe the fix in plain words (grow by N pixels, remove islands under N
+pixels), which every front end can show as it is.
+
+Cost follows the mask: one fast pass finds the mask's box (or the caller passes it as
+``bounds``) and every check reads that box plus a margin wider than its reach.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import cv2
 import numpy as np
 
 from inpaintkit.errors import InvalidParameterError, SizeMismatchError
-from inpaintkit.mask.refine import _as_mask
+from inpaintkit.mask.refine import _check, _literal, _selected_box
 from inpaintkit.types import Box, LintFinding
 
 __all__ = ["lint_mask"]
@@ -31,38 +39,45 @@ JPEG_BAND = 0.1  # JPEG noise of a binary mask stays this close to 0 or 1
 JPEG_CLUSTERED_SHARE = 0.95
 JPEG_MIN_BUMPS = 8
 JPEG_BUMP_SHARE = 0.02
+# Without latent cells, an island counts as tiny below a 3×3 dab: brush noise, not intent.
+PER_PIXEL_MIN_ISLAND_AREA = 9
 
 
-def _bounding_box(selected: np.ndarray) -> Box | None:
-    rows = np.flatnonzero(selected.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(selected.any(axis=0))
-    return Box(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
-
-
-def _check_options(latent_scale: object, min_island_area: object) -> tuple[int, int]:
-    if (
-        isinstance(latent_scale, bool)
-        or not isinstance(latent_scale, int | np.integer)
-        or latent_scale < 1
-    ):
+def _check_options(
+    latent_scale: object, min_island_area: object, expect_small_parts: object
+) -> tuple[int | None, int, bool]:
+    scale: int | None = None
+    if latent_scale is not None:
+        if (
+            isinstance(latent_scale, bool)
+            or not isinstance(latent_scale, int | np.integer)
+            or latent_scale < 1
+        ):
+            raise InvalidParameterError(
+                "{latent_scale} must be a whole number ≥ 1 (8 for Stable Diffusion) or "
+                f"None for an engine that works per pixel, got {_literal(latent_scale)}",
+                options={"latent_scale": None},
+            )
+        scale = int(latent_scale)
+    if not isinstance(expect_small_parts, bool | np.bool_):
         raise InvalidParameterError(
-            f"latent_scale must be a positive integer (8 for Stable Diffusion), got "
-            f"{latent_scale!r}"
+            f"{{expect_small_parts}} must be True or False, got {_literal(expect_small_parts)}",
+            options={"expect_small_parts": None},
         )
-    scale = int(latent_scale)
     if min_island_area is None:
-        return scale, scale * scale
+        area = PER_PIXEL_MIN_ISLAND_AREA if scale is None else scale * scale
+        return scale, area, bool(expect_small_parts)
     if (
         isinstance(min_island_area, bool)
         or not isinstance(min_island_area, int | np.integer)
         or min_island_area < 0
     ):
         raise InvalidParameterError(
-            f"min_island_area must be a non-negative integer or None, got {min_island_area!r}"
+            "{min_island_area} must be a whole number ≥ 0 or None, got "
+            f"{_literal(min_island_area)}",
+            options={"min_island_area": None},
         )
-    return scale, int(min_island_area)
+    return scale, int(min_island_area), bool(expect_small_parts)
 
 
 def _thin_parts(selected: np.ndarray, scale: int) -> LintFinding | None:
@@ -94,9 +109,9 @@ def _thin_parts(selected: np.ndarray, scale: int) -> LintFinding | None:
         message=(
             f"{amount} mask pixels lie in parts thinner than {scale} px, one latent cell of "
             "the model; it has almost no room to redraw there and such strokes often come "
-            f"back unchanged or smeared. Grow the mask, e.g. grow(mask, pixels={grow_by})."
+            f"back unchanged or smeared. Grow the mask by {grow_by} pixels."
         ),
-        box=_bounding_box(thin_pixels),
+        box=_selected_box(thin_pixels),
     )
 
 
@@ -114,16 +129,22 @@ def _tiny_islands(selected: np.ndarray, min_area: int) -> LintFinding | None:
         severity="warning",
         message=(
             f"{islands} separate mask region(s) are smaller than {min_area} pixels; they are "
-            "usually stray brush dabs or noise. Drop them with "
-            f"remove_islands(mask, min_area={min_area}), or grow the mask if they are meant."
+            f"usually stray brush dabs or noise. Remove islands under {min_area} pixels, or "
+            "grow the mask if they are meant."
         ),
-        box=_bounding_box(tiny[labels]),
+        box=_selected_box(tiny[labels]),
     )
 
 
-def _touches_border(values: np.ndarray) -> LintFinding | None:
-    edges = (("top", values[0]), ("bottom", values[-1]), ("left", values[:, 0]))
-    sides = [name for name, edge in (*edges, ("right", values[:, -1])) if (edge >= 0.5).any()]
+def _touches_border(area: np.ndarray, window: Box, height: int, width: int) -> LintFinding | None:
+    """``area`` is the mask inside ``window``; the mask is 0 outside it."""
+    edges = (
+        ("top", window.y0 == 0, area[0]),
+        ("bottom", window.y1 == height, area[-1]),
+        ("left", window.x0 == 0, area[:, 0]),
+        ("right", window.x1 == width, area[:, -1]),
+    )
+    sides = [name for name, on_border, edge in edges if on_border and (edge >= 0.5).any()]
     if not sides:
         return None
     return LintFinding(
@@ -134,7 +155,7 @@ def _touches_border(values: np.ndarray) -> LintFinding | None:
             "context on one side only. If you meant to extend the canvas, use outpainting "
             "instead of a mask."
         ),
-        box=_bounding_box(values >= 0.5),
+        box=_selected_box(area >= 0.5),
     )
 
 
@@ -161,7 +182,7 @@ def _value_findings(values: np.ndarray) -> list[LintFinding]:
                 message=(
                     f"{share_near:.2%} of the marked pixels are within {NEAR_EXTREME} of 0 or "
                     "1 but a few are not: a hard mask damaged by compression or an accidental "
-                    "blur. Use threshold(mask) to make it exactly binary."
+                    "blur. Threshold it at 0.5 to make it exactly binary."
                 ),
             )
         )
@@ -186,7 +207,7 @@ def _value_findings(values: np.ndarray) -> list[LintFinding]:
                 message=(
                     f"{noisy_pixels} pixels sit just off 0 or 1 in the speckled pattern JPEG "
                     "compression leaves; the noise would be partly inpainted. Save masks as "
-                    "PNG, or clean this one with threshold(mask)."
+                    "PNG, or clean this one by thresholding it at 0.5."
                 ),
             )
         )
@@ -197,31 +218,48 @@ def lint_mask(
     image: np.ndarray | None,
     mask: np.ndarray,
     *,
-    latent_scale: int = 8,
+    latent_scale: int | None = None,
     min_island_area: int | None = None,
+    expect_small_parts: bool = False,
+    bounds: Box | None = None,
 ) -> list[LintFinding]:
     """Findings about ``mask`` (and, later, ``image``); an empty list means all clear.
 
-    ``latent_scale`` is the model's pixels per latent cell; ``min_island_area`` defaults to
-    one latent cell (``latent_scale²``). ``image`` may be ``None``; when given it must have
-    the mask's size.
+    ``latent_scale`` is the engine's pixels per latent cell (8 for Stable Diffusion;
+    ``None``, the default, for engines that work per pixel, which get no thin-stroke
+    check). ``min_island_area`` defaults to one latent cell (``latent_scale²``), or to 9
+    pixels per pixel. ``expect_small_parts`` says many small, thin parts are the point
+    (a scratch and dust mask, such as :func:`~inpaintkit.mask.detect_scratches` makes):
+    tiny islands, low coverage and parts running off the border are then expected and
+    not reported; thin strokes still are for a latent engine, which cannot redraw them
+    whatever the intent. ``bounds`` is a box outside which the mask is 0 (see
+    :func:`~inpaintkit.mask.mask_bounds`), to skip the pass that finds it. ``image`` may
+    be ``None``; when given it must have the mask's size.
 
     >>> [f.code for f in lint_mask(None, np.zeros((4, 4), np.float32))]
     ['empty']
-    """
-    values = _as_mask(mask)
-    scale, min_area = _check_options(latent_scale, min_island_area)
+    >>> line = np.zeros((64, 64), np.float32); line[8:10, 4:60] = 1
+    >>> [f.code for f in lint_mask(None, line)], [f.code for f in lint_mask(None, line, latent_scale=8)]
+    ([], ['thin-stroke'])
+    """  # noqa: E501
+    checked = _check(mask, bounds=bounds)
+    scale, min_area, small_parts = _check_options(latent_scale, min_island_area, expect_small_parts)
+    height, width = checked.shape
     if image is not None:
         if not isinstance(image, np.ndarray) or image.ndim not in (2, 3):
             raise SizeMismatchError(
                 f"image must be an H×W or H×W×C array, got {getattr(image, 'shape', image)!r}"
             )
-        if image.shape[:2] != values.shape:
+        if image.shape[:2] != (height, width):
             raise SizeMismatchError(
-                f"mask is {values.shape[1]}×{values.shape[0]} but image is "
+                f"mask is {width}×{height} but image is "
                 f"{image.shape[1]}×{image.shape[0]}; resize the mask to the image first"
             )
-    if not values.any():
+    # Every check needs only the marked area and a margin wider than its reach, so the
+    # cost follows the mask, not the image.
+    window = checked.window((scale or 1) + 1)
+    area = None if window is None else checked.part(window)
+    if window is None or area is None or not area.any():
         return [
             LintFinding(
                 code="empty",
@@ -230,8 +268,9 @@ def lint_mask(
                 "pass the area to regenerate (white = regenerate)",
             )
         ]
+    x0, y0 = window.x0, window.y0
     findings: list[LintFinding] = []
-    coverage = float(values.mean(dtype=np.float64))
+    coverage = float(area.sum(dtype=np.float64)) / (height * width)
     if coverage > COVERAGE_HIGH:
         findings.append(
             LintFinding(
@@ -239,38 +278,38 @@ def lint_mask(
                 severity="warning",
                 message=(
                     f"the mask covers {coverage:.1%} of the image, leaving little context to "
-                    "match; check it is not inverted (invert(mask)), or generate a new image "
-                    "instead of inpainting."
+                    "match; check it is not inverted (white = regenerate), or generate a new "
+                    "image instead of inpainting."
                 ),
             )
         )
-    elif coverage < COVERAGE_LOW:
+    elif coverage < COVERAGE_LOW and not small_parts:
         findings.append(
-            LintFinding(
-                code="coverage-low",
-                severity="warning",
-                message=(
-                    f"the mask covers only {coverage:.4%} of the image; if you meant more than "
-                    "a few pixels, check the mask file (a nearly black or faint mask?) or "
-                    "grow it."
+            _shifted(
+                LintFinding(
+                    code="coverage-low",
+                    severity="warning",
+                    message=(
+                        f"the mask covers only {coverage:.4%} of the image; if you meant more "
+                        "than a few pixels, check the mask file (a nearly black or faint "
+                        "mask?) or grow it."
+                    ),
+                    box=_selected_box(area > 0),
                 ),
-                box=_bounding_box(values > 0),
+                x0,
+                y0,
             )
         )
-    border = _touches_border(values)
+    border = None if small_parts else _touches_border(area, window, height, width)
     if border is not None:
-        findings.append(border)
-    # The remaining checks only need the marked area and a margin wider than their reach,
-    # so their cost follows the mask, not the image.
-    bounds = _bounding_box(values > 0)
-    assert bounds is not None
-    margin = scale + 1
-    x0, y0 = max(bounds.x0 - margin, 0), max(bounds.y0 - margin, 0)
-    area = values[y0 : bounds.y1 + margin, x0 : bounds.x1 + margin]
+        findings.append(_shifted(border, x0, y0))
     selected = area >= 0.5
     local: list[LintFinding | None] = []
     if selected.any():
-        local += [_thin_parts(selected, scale), _tiny_islands(selected, min_area)]
+        if scale is not None:
+            local.append(_thin_parts(selected, scale))
+        if not small_parts:
+            local.append(_tiny_islands(selected, min_area))
     local += _value_findings(area)
     findings.extend(_shifted(f, x0, y0) for f in local if f is not None)
     return findings

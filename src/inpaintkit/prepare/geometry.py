@@ -2,7 +2,8 @@
 
 Boxes are half-open (``x1``/``y1`` are one past the last column/row), so two boxes that
 share an edge *touch* but do not overlap. Nothing here looks at pixels except
-:func:`mask_bbox`.
+:func:`mask_bbox`, which shares its fast pass with
+:func:`inpaintkit.mask.mask_bounds` (that one also validates a mask's values).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from inpaintkit.errors import InvalidMaskError, InvalidParameterError
+from inpaintkit.mask.refine import _fast_box, _selected_box
 from inpaintkit.types import Box, Extent
 
 __all__ = [
@@ -159,9 +161,9 @@ def mask_bbox(mask: np.ndarray, *, threshold: float = 0.0) -> Box | None:
             f"mask must be a 2-D H×W array, got shape {mask.shape}; "
             "pass a single-channel mask (e.g. mask[..., 0])"
         )
-    selected = mask > threshold
-    rows = np.flatnonzero(selected.any(axis=1))
-    if rows.size == 0:
-        return None
-    cols = np.flatnonzero(selected[rows[0] : rows[-1] + 1].any(axis=0))
-    return Box(int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1)
+    if threshold == 0:
+        # Integer row and column maxima: one pass, several times faster than mask > 0.
+        box, decided = _fast_box(mask, upper=np.inf)
+        if decided:
+            return box
+    return _selected_box(mask > threshold)

@@ -12,10 +12,10 @@ from typing import Literal, get_args
 import cv2
 import numpy as np
 
-from inpaintkit.convert import SCALES, dtype_scale, from_float, to_float32
+from inpaintkit.convert import IMAGE_DTYPES, from_float, to_float32
 from inpaintkit.errors import InvalidInputError, InvalidParameterError
 
-__all__ = ["Fill", "extend_canvas"]
+__all__ = ["Fill", "extend_canvas", "extend_with_mask", "seam_ramp"]
 
 Fill = Literal["edge", "mirror", "blur", "noise", "telea"]
 _FILLS: tuple[str, ...] = get_args(Fill)
@@ -62,7 +62,7 @@ def extend_canvas(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Add ``left``/``top``/``right``/``bottom`` pixels around ``image`` and pre-fill them.
 
-    Returns ``(canvas, mask)``: the canvas has the input's dtype (uint8, uint16 or float32)
+    Returns ``(canvas, mask)``: the canvas has the input's dtype (uint8, uint16 or float)
     and channel count (3 or 4; new alpha is opaque), with the original bit-identical at
     ``(left, top)``; the float32 mask is 1 on the new area, 0 on the original.
 
@@ -82,9 +82,9 @@ def extend_canvas(
             f"image must be H×W×3 (RGB) or H×W×4 (RGBA), got shape {image.shape}; "
             "convert grey images to RGB first"
         )
-    if image.dtype not in SCALES:
+    if image.dtype not in IMAGE_DTYPES:
         raise InvalidInputError(
-            f"image has dtype {image.dtype}; pass uint8, uint16 or float32 in [0, 1]"
+            f"image has dtype {image.dtype}; pass uint8, uint16 or float in [0, 1]"
         )
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise InvalidInputError(f"image is empty (shape {image.shape})")
@@ -135,7 +135,42 @@ def extend_canvas(
     canvas[inside] = colour
 
     if image.shape[2] == 4:
-        alpha = np.full(mask.shape, dtype_scale(dtype), dtype)
+        opaque = 1.0 if dtype.kind == "f" else float(np.iinfo(dtype).max)
+        alpha = np.full(mask.shape, opaque, dtype)
         alpha[inside] = image[..., 3]
         canvas = np.concatenate([canvas, alpha[..., None]], axis=-1)
     return np.ascontiguousarray(canvas.astype(dtype, copy=False)), mask
+
+
+def seam_ramp(new_area: np.ndarray, band: int) -> np.ndarray:
+    """A mask falling from 1 at the new area to 0 ``band`` px into the photo, so a
+    generated border blends into the photo instead of meeting it at a hard line.
+
+    >>> new = np.zeros((1, 6), np.float32); new[0, :2] = 1
+    >>> seam_ramp(new, 2).astype(float).round(2).tolist()
+    [[0.0, 0.0, 0.67, 0.33, 0.0, 0.0]]
+    """
+    if band <= 0:
+        return np.zeros_like(new_area)
+    inside = (new_area <= 0).astype(np.uint8)
+    distance = cv2.distanceTransform(inside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return np.clip(1.0 - distance / (band + 1), 0.0, 1.0).astype(np.float32) * inside
+
+
+def extend_with_mask(
+    image: np.ndarray,
+    mask: np.ndarray,
+    *,
+    sides: tuple[int, int, int, int],
+    fill: Fill,
+    seed: int,
+    seam_band: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outpainting as inpainting: the extended canvas, and ``mask`` grown by the new
+    area plus a ``seam_band`` px ramp into the photo's edge."""
+    left, top, right, bottom = sides
+    canvas, new_area = extend_canvas(
+        image, left=left, top=top, right=right, bottom=bottom, fill=fill, seed=seed
+    )
+    grown = np.maximum(np.pad(mask, ((top, bottom), (left, right))), new_area)
+    return canvas, np.maximum(grown, seam_ramp(new_area, seam_band))

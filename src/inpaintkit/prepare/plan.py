@@ -12,8 +12,9 @@ Guarantees the compositor relies on (tested):
 * crop sides are multiples of ``multiple`` unless the image side itself is too small, in
   which case the crop takes the whole side and the plan's notes say so.
 
-Cost follows the masked area: the connected-component pass runs on the mask's bounding
-box only, and merging works on region boxes, never on pixels in Python.
+Cost follows the masked area: one fast pass finds the mask's bounding box (or the caller
+passes it as ``bounds``), the connected-component pass runs inside that box only, and
+merging works on region boxes, never on pixels in Python.
 """
 
 from __future__ import annotations
@@ -31,10 +32,18 @@ from inpaintkit.errors import (
     InvalidParameterError,
     SizeMismatchError,
 )
-from inpaintkit.prepare.geometry import mask_bbox, scale_extent_to
+from inpaintkit.mask.refine import _check_bounds, _fast_box, _selected_box, is_binary
+from inpaintkit.prepare.geometry import scale_extent_to
 from inpaintkit.types import Box, Extent, Plan, Region
 
-__all__ = ["auto_padding", "crop_mask", "crop_region", "plan_regions", "uncrop"]
+__all__ = [
+    "auto_padding",
+    "crop_engine_mask",
+    "crop_mask",
+    "crop_region",
+    "plan_regions",
+    "uncrop",
+]
 
 AUTO_PADDING_MIN = 32
 AUTO_PADDING_MAX = 512
@@ -78,9 +87,31 @@ def _validate_mask(image_size: Extent, mask: object) -> np.ndarray:
             f"mask is {width}×{height} but image is {image_size}; "
             "resize the mask to the image size first"
         )
+    return mask
+
+
+def _check_no_nan(mask: np.ndarray) -> None:
     if mask.dtype.kind == "f" and bool(np.isnan(mask).any()):
         raise InvalidMaskError("mask contains NaN values; replace them with 0 or 1")
-    return mask
+
+
+def _selected_window(mask: np.ndarray, bounds: object) -> Box | None:
+    """The box around ``mask > 0``, or inside ``bounds`` (the mask is 0 outside them)."""
+    if bounds is not None:
+        window = _check_bounds(bounds, mask.shape)
+        part = mask[window.slices]
+        _check_no_nan(part)
+        inner = _selected_box(part > 0)
+        if inner is None:
+            return None
+        return Box(
+            inner.x0 + window.x0, inner.y0 + window.y0, inner.x1 + window.x0, inner.y1 + window.y0
+        )
+    box, decided = _fast_box(mask, upper=np.inf)  # one pass: no negative value and no NaN
+    if decided:
+        return box
+    _check_no_nan(mask)
+    return _selected_box(mask > 0)
 
 
 def _snap_spans(start: np.ndarray, stop: np.ndarray, multiple: int, side: int) -> np.ndarray:
@@ -171,6 +202,7 @@ def plan_regions(
     multiple: int = 8,
     working_size: int | None = None,
     merge_distance: int | None = None,
+    bounds: Box | None = None,
 ) -> Plan:
     """Cut the masked part of an image into non-overlapping crops for an engine.
 
@@ -180,6 +212,8 @@ def plan_regions(
     ``merge_distance`` pixels (default: the padding; for automatic padding the smaller of
     the two) become one region, repeated until stable. With ``working_size`` each crop is
     resized so its longer side is ``working_size`` (both sides snapped to ``multiple``).
+    ``bounds`` is a box outside which the mask is 0 (see
+    :func:`~inpaintkit.mask.mask_bounds`), to skip the pass that finds it.
 
     >>> m = np.zeros((100, 200), np.float32); m[40:50, 20:30] = 1; m[40:60, 150:160] = 1
     >>> plan = plan_regions(Extent(200, 100), m, padding=4)
@@ -196,14 +230,13 @@ def plan_regions(
     longest = _optional_int("working_size", working_size, low=1)
     distance = _optional_int("merge_distance", merge_distance, low=0)
 
-    selected = mask > 0
-    whole = mask_bbox(selected)
+    whole = _selected_window(mask, bounds)
     if whole is None:
         raise EmptyMaskError(
             "the mask selects nothing (no pixel > 0); paint the area to regenerate"
         )
     # Components are found inside the mask's bounding box only: cost follows the mask.
-    sub = np.ascontiguousarray(selected[whole.slices]).view(np.uint8)
+    sub = np.ascontiguousarray(mask[whole.slices] > 0).view(np.uint8)
     # Outer contours trace only the edges of the areas (8-connected, like the components),
     # an order of magnitude faster than labelling every pixel. An island inside another
     # area's hole has no outer contour of its own, but lies inside that area's box, so it
@@ -341,6 +374,27 @@ def crop_mask(mask: np.ndarray, region: Region) -> np.ndarray:
     return _resize(crop, region.working_size, down=cv2.INTER_AREA, up=cv2.INTER_LINEAR).astype(
         np.float32, copy=False
     )
+
+
+def crop_engine_mask(mask: np.ndarray, region: Region) -> np.ndarray:
+    """The region's mask at the engine's working size, hard masks kept hard.
+
+    Resizing gives a hard mask soft edges; a hard mask stays hard (any coverage =
+    regenerate), so an engine that treats soft values specially (differential diffusion)
+    does so only where the user made the mask soft.
+
+    >>> from inpaintkit.types import Box, Extent, Region
+    >>> m = np.zeros((4, 4), np.float32); m[1, 1] = 1
+    >>> region = Region(Box(0, 0, 4, 4), Box(1, 1, 2, 2), Extent(2, 2))
+    >>> crop_engine_mask(m, region).tolist()
+    [[1.0, 0.0], [0.0, 0.0]]
+    """
+    resized = crop_mask(mask, region)
+    if tuple(region.working_size) == tuple(region.crop.extent):
+        return resized
+    if is_binary(mask[region.crop.slices]):
+        return (resized > 0).astype(np.float32)
+    return resized
 
 
 def uncrop(generated: np.ndarray, region: Region) -> np.ndarray:

@@ -5,10 +5,10 @@ working-size crop per region (512 px for SD 1.x, 1024 for SDXL, from the model's
 config); the engine pre-fills the hole if asked, runs :func:`sampler.sample` and
 returns the decoded crop, which the pipeline composites exactly.
 
-Engine options are listed in :data:`options.PARAMS`; the CLI sets them from
-``--model``, ``--prompt``, ``--steps`` and friends. Two keys are hooks the pipeline
-adds, not user options: ``on_step`` (a per-step progress callback) and ``report`` (a
-dict the engine fills with what it did: model kind, device, dtype, retries).
+Engine options are declared in :data:`inpaintkit.engines.tables.DIFFUSION`; the CLI
+sets them from ``--model``, ``--prompt``, ``--steps`` and friends. The call context
+brings the per-step progress callback, the report this engine fills with what it did
+(model kind, device, dtype, retries) and a control image cropped like the photo.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from inpaintkit.engines.base import Capabilities
+from inpaintkit.engines.base import CallContext, Capabilities, Engine, PlanHints
 from inpaintkit.engines.diffusion.device import (
     choose_placement,
     describe_bytes,
@@ -28,15 +28,14 @@ from inpaintkit.engines.diffusion.device import (
     out_of_memory_as_error,
 )
 from inpaintkit.engines.diffusion.models import LoadedModel, load_model
-from inpaintkit.engines.diffusion.options import DiffusionOptions, for_family, parse_options
+from inpaintkit.engines.diffusion.options import DiffusionOptions, for_family
 from inpaintkit.engines.diffusion.sampler import Sampling, sample
-from inpaintkit.engines.registry import ENGINES, get_engine
+from inpaintkit.engines.registry import ENGINES, run_engine
+from inpaintkit.engines.tables import CANNY, CLASSICAL_PREFILLS
 from inpaintkit.errors import InvalidParameterError
 
 __all__ = ["CLASSICAL_PREFILLS", "DiffusionEngine", "canny_control"]
 
-# Engines that may pre-fill the hole before diffusion ("masked content").
-CLASSICAL_PREFILLS = ("telea", "navier-stokes", "patchmatch", "structure", "auto")
 _MEMORY_HEADROOM = 0.85  # turn on slicing/tiling when the estimate passes this share
 
 
@@ -55,37 +54,39 @@ def _model_width(pipe: Any) -> int:
     return int(config.num_attention_heads * config.attention_head_dim)
 
 
-class DiffusionEngine:
+class DiffusionEngine(Engine):
     name = "diffusion"
     capabilities: Capabilities = ENGINES["diffusion"].capabilities
-
-    def options(self, params: Mapping[str, Any]) -> DiffusionOptions:
-        user = {k: v for k, v in params.items() if k not in ("seed", "on_step", "report")}
-        return parse_options(user, classical_engines=CLASSICAL_PREFILLS)
 
     def model(self, options: DiffusionOptions) -> LoadedModel:
         placement = choose_placement(options.device, options.dtype)
         return load_model(options.model, options.model_config, placement, options.controlnet)
 
-    def plan_hints(self, params: Mapping[str, Any]) -> tuple[int, int]:
-        """(working size, size multiple) for the region plan: the model's native size."""
-        options = self.options(params)
-        kind = self.model(options).kind
-        working_size = options.working_size or kind.native_size
+    def plan_hints(self, options: Mapping[str, Any]) -> PlanHints:
+        """Working size and multiple for the region plan: the model's native size."""
+        chosen = DiffusionOptions.from_resolved(options)
+        kind = self.model(chosen).kind
+        working_size = chosen.working_size or kind.native_size
         if working_size % kind.size_multiple:
             raise InvalidParameterError(
-                f"working_size must be a multiple of {kind.size_multiple} for this model"
+                f"{{working_size}} must be a multiple of {kind.size_multiple} for this model",
+                options={"working_size": None},
             )
-        return working_size, kind.size_multiple
+        return PlanHints(working_size, kind.size_multiple)
 
     def inpaint(
-        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        *,
+        options: Mapping[str, Any],
+        context: CallContext,
     ) -> np.ndarray:
-        options = self.options(params)
-        model = self.model(options)
-        options = for_family(options, model.kind.family)
-        seed = int(params["seed"])
-        report: dict[str, Any] = params.get("report", {})
+        chosen = DiffusionOptions.from_resolved(options)
+        model = self.model(chosen)
+        chosen = for_family(chosen, model.kind.family)
+        seed = context.seed
+        report = context.report
         height, width = mask.shape
         multiple = model.kind.size_multiple
         if height % multiple or width % multiple:
@@ -93,38 +94,42 @@ class DiffusionEngine:
                 f"this model needs sides that are multiples of {multiple}, got {width}×{height}"
             )
         start = image
-        if options.masked_content in CLASSICAL_PREFILLS:
-            start = get_engine(options.masked_content).inpaint(image, mask, params={"seed": seed})
+        if chosen.masked_content in CLASSICAL_PREFILLS:
+            start = run_engine(chosen.masked_content, image, mask, seed=seed)
         job = Sampling(
             image=image,
             start=start,
             mask=mask,
             seed=seed,
-            control=self._control(options, image, model),
-            on_step=params.get("on_step"),
+            control=self._control(chosen, image, model, context),
+            on_step=context.on_step,
             report=report,
         )
-        needed = self._prepare_memory(model, options, width, height, report)
+        needed = self._prepare_memory(model, chosen, width, height, report)
         with out_of_memory_as_error(
             device=model.placement.device, needed=needed, working_size=max(width, height)
         ):
-            return sample(model, options, job)
+            return sample(model, chosen, job)
 
     def _control(
-        self, options: DiffusionOptions, image: np.ndarray, model: LoadedModel
+        self,
+        options: DiffusionOptions,
+        image: np.ndarray,
+        model: LoadedModel,
+        context: CallContext,
     ) -> np.ndarray | None:
         if model.controlnet is None:
             return None
-        control = options.control_image
-        if isinstance(control, str) and control == "canny":
+        if options.control_image == CANNY:
             return canny_control(image)
-        if not isinstance(control, np.ndarray) or control.shape[:2] != image.shape[:2]:
+        control = context.guides.get("control_image")
+        if control is None or control.shape[:2] != image.shape[:2]:
             raise InvalidParameterError(
-                "control_image must be 'canny' or an image of the photo's size "
-                "(the pipeline crops it with the same plan as the photo)"
+                "{control_image} must be 'canny' or an image of the photo's size "
+                "(the pipeline crops it with the same plan as the photo)",
+                options={"control_image": None},
             )
-        control = control.astype(np.float32)
-        return control if control.ndim == 3 else np.repeat(control[..., None], 3, axis=2)
+        return control.astype(np.float32)
 
     def _prepare_memory(
         self,

@@ -241,8 +241,20 @@ def _sample_flux_fill(model: LoadedModel, options: DiffusionOptions, job: Sampli
         callback_on_step_end=on_step_end,
         return_dict=False,
     )[0]
-    latents = pipe._unpack_latents(latents, height, width, pipe.vae_scale_factor)
+    latents = unpack_flux_latents(latents, height, width, pipe.vae_scale_factor)
     return decode(model, latents, report)
+
+
+def unpack_flux_latents(latents: Any, height: int, width: int, vae_scale_factor: int) -> Any:
+    """FLUX's packed latents (batch, patches, 4·C: one token per 2×2 latent patch) back to
+    the VAE's (batch, C, h, w) layout, as diffusers' private ``FluxPipeline._unpack_latents``
+    does: kept here so a diffusers release may rename or change it without breaking us."""
+    batch, _patches, packed_channels = latents.shape
+    rows = 2 * (int(height) // (vae_scale_factor * 2))  # latent size, made even by packing
+    columns = 2 * (int(width) // (vae_scale_factor * 2))
+    channels = packed_channels // 4
+    patches = latents.view(batch, rows // 2, columns // 2, channels, 2, 2)
+    return patches.permute(0, 3, 1, 4, 2, 5).reshape(batch, channels, rows, columns)
 
 
 def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.ndarray:

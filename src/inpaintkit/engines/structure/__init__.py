@@ -22,25 +22,25 @@ from typing import Any
 
 import numpy as np
 
-from inpaintkit.engines.base import Capabilities, int_param
+from inpaintkit.engines.base import CallContext, Capabilities, Engine
 from inpaintkit.engines.registry import ENGINES
 from inpaintkit.engines.structure.synthesis import fill_structure
-from inpaintkit.errors import InvalidParameterError
 
 __all__ = ["StructureEngine", "fill_structure"]
 
 
-class StructureEngine:
+class StructureEngine(Engine):
     name = "structure"
     capabilities: Capabilities = ENGINES["structure"].capabilities
 
     def inpaint(
-        self, image: np.ndarray, mask: np.ndarray, *, params: Mapping[str, Any]
+        self,
+        image: np.ndarray,
+        mask: np.ndarray,
+        *,
+        options: Mapping[str, Any],
+        context: CallContext,
     ) -> np.ndarray:
-        patch_size = int_param(params, "patch_size", 7, 3, 15)
-        if patch_size % 2 == 0:
-            raise InvalidParameterError(f"patch_size must be odd, got {patch_size}")
-        iterations = int_param(params, "iterations", 4, 1, 20)
         hole = mask > 0
         image = np.asarray(image, np.float32)
         if not hole.any():
@@ -48,7 +48,7 @@ class StructureEngine:
         return fill_structure(
             image,
             hole,
-            patch_size=patch_size,
-            iterations=iterations,
-            seed=int(params["seed"]),
+            patch_size=options["patch_size"],
+            iterations=options["iterations"],
+            seed=context.seed,
         )
