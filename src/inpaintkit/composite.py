@@ -36,6 +36,7 @@ __all__ = [
     "match_colors",
     "poisson_blend",
     "seam_score",
+    "treat_seam",
 ]
 
 # seamlessClone erodes the mask it is given by three 3×3 steps before it takes the
@@ -183,6 +184,23 @@ def poisson_blend(original: np.ndarray, generated: np.ndarray, mask: np.ndarray)
     inside = cloned[pad:-pad, pad:-pad][hole]
     result[hole] = to_float32(inside)
     return result
+
+
+def treat_seam(
+    generated: np.ndarray, original: np.ndarray, mask: np.ndarray, *, how: str
+) -> np.ndarray:
+    """Apply a seam treatment to a float32 crop before compositing: ``"none"``,
+    ``"color"`` (:func:`match_colors`), ``"poisson"`` (:func:`poisson_blend`) or
+    ``"color+poisson"`` (both, colour first)."""
+    if how not in ("none", "color", "poisson", "color+poisson"):
+        raise InvalidInputError(
+            f"seam treatment {how!r} is unknown; use none, color, poisson or color+poisson"
+        )
+    if "color" in how:
+        generated = match_colors(generated, original, mask)
+    if "poisson" in how:
+        generated = poisson_blend(original, generated, mask)
+    return generated
 
 
 def seam_score(

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from inpaintkit.composite import composite_region_into, match_colors, poisson_blend, seam_score
+from inpaintkit.composite import composite_region_into, seam_score, treat_seam
 from inpaintkit.convert import to_float_rgb
 from inpaintkit.engines.base import CallContext, Capabilities, PlanHints
 from inpaintkit.engines.registry import (
@@ -457,7 +457,12 @@ def _fill_regions(
         else:
             with job.clock.stage("composite"):
                 hashing.result()  # the recipe hashes the input: finish before changing it
-                generated = _treat_seam(uncrop(generated, region), original, mask, region, job)
+                generated = treat_seam(
+                    uncrop(generated, region),
+                    original,
+                    mask[region.crop.slices],
+                    how=job.request.seam,
+                )
                 composite_region_into(picture.pixels, generated, mask, region.crop)
                 filled = _float_crop(picture, region)
                 scores.append(seam_score(original, filled, mask[region.crop.slices]))
@@ -477,20 +482,6 @@ class _StepProgress:
         self.reported = True
         if self.progress is not None:
             self.progress(self.index * steps + step, self.count * steps)
-
-
-def _treat_seam(
-    generated: np.ndarray, original: np.ndarray, mask: np.ndarray, region: Region, job: _Job
-) -> np.ndarray:
-    how = job.request.seam
-    if how == "none":
-        return generated
-    region_mask = mask[region.crop.slices]
-    if "color" in how:
-        generated = match_colors(generated, original, region_mask)
-    if "poisson" in how:
-        generated = poisson_blend(original, generated, region_mask)
-    return generated
 
 
 def _float_crop(picture: ImageData, region: Region) -> np.ndarray:

@@ -268,8 +268,20 @@ def _colour_name(rgb: np.ndarray) -> str:
 
 
 def _mask_from_integers(values: np.ndarray, name: str, findings: list[LintFinding]) -> np.ndarray:
-    """uint8/uint16 grey values as a float32 mask, reading 0/1 masks as binary."""
-    top = int(values.max())
+    """uint8/uint16 grey values as a float32 mask, reading 0/1 masks as binary.
+
+    One integer pass finds the box around the nonzero values; only that box is read
+    again and converted, and the rest of the float mask stays the zero pages ``np.zeros``
+    gets from the system, so a small mark on an 8K canvas costs what the mark costs.
+    """
+    from inpaintkit.mask.refine import mask_bounds
+
+    box = mask_bounds(values)
+    converted = np.zeros(values.shape, np.float32)
+    if box is None:
+        return converted
+    window = values[box.slices]
+    top = int(window.max())
     if top == 1:
         findings.append(
             LintFinding(
@@ -281,14 +293,16 @@ def _mask_from_integers(values: np.ndarray, name: str, findings: list[LintFindin
                 ),
             )
         )
-        return values.astype(np.float32)
-    if values.dtype == np.uint8 and top == 255 and _only_0_1_255(values):
+        converted[box.slices] = window
+        return converted
+    if values.dtype == np.uint8 and top == 255 and _only_0_1_255(window):
         raise InvalidMaskError(
             f"mask {name} mixes the values 1 and 255 (besides 0), so it is unclear whether 1 "
             "means 'regenerate' (a 0/1 mask) or almost nothing (1/255); save it with only "
             "0 and 255, or only 0 and 1"
         )
-    return to_float32(values)
+    converted[box.slices] = to_float32(window)
+    return converted
 
 
 def _only_0_1_255(values: np.ndarray) -> bool:
