@@ -37,3 +37,19 @@ def side_by_side(
             (25, 25, 25), max(1, int(scale * 2)), cv2.LINE_AA,
         )  # fmt: skip
     return strip
+
+
+def result_strip(
+    photo: np.ndarray, mask: np.ndarray, result: np.ndarray, *, extend: tuple[int, ...] = (0,) * 4
+) -> np.ndarray:
+    """``before | mask | after`` for one result, any layout (grey, RGBA, float) in.
+
+    For outpainting (``extend`` = left, top, right, bottom) the photo is shown on a grey
+    canvas of the result's size, where it sits in the result.
+    """
+    from inpaintkit.imageio import load_image
+
+    left, top, right, bottom = extend
+    before = to_float_rgb(load_image(photo).pixels)
+    before = np.pad(before, ((top, bottom), (left, right), (0, 0)), constant_values=0.5)
+    return side_by_side(before, mask, to_float_rgb(load_image(result).pixels))

@@ -19,6 +19,7 @@ from inpaintkit.errors import (
     InvalidParameterError,
     UnreadableFileError,
     UnsupportedFormatError,
+    spell_flag,
 )
 from tests.cli.test_cli import run_cli
 from tests.engines import tiny_onnx
@@ -206,7 +207,8 @@ def test_engines_are_ready_with_onnxruntime_and_a_model(monkeypatch):
     monkeypatch.delenv("INPAINTKIT_LAMA_MODEL", raising=False)
     monkeypatch.delenv("INPAINTKIT_MIGAN_MODEL", raising=False)
     waiting = {s.name: s for s in list_engines()}
-    assert not waiting["lama"].ready and "--model PATH" in waiting["lama"].reason
+    assert not waiting["lama"].ready and "model='PATH'" in waiting["lama"].reason
+    assert "--model PATH" in waiting["lama"].reason_spelled(spell_flag)
     assert "INPAINTKIT_LAMA_MODEL" in waiting["lama"].reason
     monkeypatch.setenv("INPAINTKIT_LAMA_MODEL", "lama.onnx")
     statuses = {s.name: s for s in list_engines({"model": "migan.onnx"})}

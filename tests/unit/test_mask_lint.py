@@ -43,6 +43,13 @@ def test_empty_mask_is_an_error_finding() -> None:
     assert "nothing to inpaint" in findings[0].message
 
 
+def test_empty_detector_mask_is_only_info() -> None:
+    # A clean photo gives detect_scratches an empty mask: an outcome, not a mistake.
+    findings = lint_mask(None, np.zeros((8, 8), np.float32), expect_small_parts=True)
+    assert [(f.code, f.severity) for f in findings] == [("empty", "info")]
+    assert "were found" in findings[0].message and "paint or pass" not in findings[0].message
+
+
 def test_thin_stroke_is_found_with_count_box_and_fix() -> None:
     mask = clean_mask()
     mask[5:7, 10:120] = 1  # a 2-pixel line, 110 px long

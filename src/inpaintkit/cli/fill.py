@@ -190,18 +190,12 @@ def execute(
 
 
 def write_side_by_side(request: Request, result: Any, path: Path, overwrite: bool) -> None:
-    import numpy as np
-
-    from inpaintkit.convert import to_float_rgb
     from inpaintkit.imageio import load_image, save_image
-    from inpaintkit.preview import side_by_side
+    from inpaintkit.preview import result_strip
 
-    before = to_float_rgb(load_image(request.image).pixels)
-    after = to_float_rgb(load_image(result.image).pixels)
-    left, top, right, bottom = request.extend
-    # Outpainting: show the original on a grey canvas of the result's size.
-    before = np.pad(before, ((top, bottom), (left, right), (0, 0)), constant_values=0.5)
-    save_image(path, side_by_side(before, result.mask, after), overwrite=overwrite)
+    photo = load_image(request.image).pixels
+    strip = result_strip(photo, result.mask, result.image, extend=request.extend)
+    save_image(path, strip, overwrite=overwrite)
 
 
 def _summary(result: Any, output: Path, warnings: list[str]) -> dict[str, Any]:

@@ -27,17 +27,24 @@ class Status:
     def __enter__(self) -> Status:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._bar = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
                 BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
+                TextColumn("{task.fields[count]}"),
+                TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=True,
             )
-            self._task = self._bar.add_task("starting", total=None)
+            self._task = self._bar.add_task("starting", total=None, count="")
             self._bar.start()
         return self
 
@@ -52,8 +59,10 @@ class Status:
 
     def stage(self, name: str) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, description=_STAGES.get(name, name), total=None)
+            described = _STAGES.get(name, name)
+            # reset, not update: a finished step bar must spin again for the next stage
+            self._bar.reset(self._task, description=described, total=None, count="")
 
     def steps(self, done: int, total: int) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, completed=done, total=total)
+            self._bar.update(self._task, completed=done, total=total, count=f"{done}/{total}")

@@ -26,13 +26,14 @@ def engines(
 
     With --json: capabilities, readiness and options as JSON Schema."""
     from inpaintkit.engines.registry import engines_markdown, list_engines
+    from inpaintkit.errors import spell_flag
 
     if markdown:
         typer.echo(engines_markdown(), nl=False)
         return
     statuses = list_engines({"model": model} if model else None)
     if as_json:
-        echo_json({s.name: s.to_dict() for s in statuses})
+        echo_json({s.name: s.to_dict(spell_flag) for s in statuses})
         return
     for s in statuses:
         caps = s.capabilities
@@ -42,7 +43,7 @@ def engines(
         ]
         if caps.preferred_working_size:
             flags.append(f"works at {caps.preferred_working_size}px")
-        state = "ready" if s.ready else f"not ready: {s.reason}"
+        state = "ready" if s.ready else f"not ready: {s.reason_spelled(spell_flag)}"
         typer.echo(f"{s.name:14} {caps.description} [{', '.join(flags)}]")
         typer.echo(f"{'':14} {state}")
         options = ", ".join("--" + name.replace("_", "-") for name in s.options.names)

@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -24,7 +24,9 @@ from inpaintkit.errors import (
     NAME_ONLY,
     EngineUnavailableError,
     InvalidParameterError,
+    Speller,
     UnknownEngineError,
+    spell_python,
 )
 
 
@@ -40,18 +42,32 @@ class EngineEntry:
 
 @dataclass(frozen=True)
 class EngineStatus:
+    """Whether an engine can run here. ``reason`` is in Python's terms; a front end
+    spells the options it names its own way with :meth:`reason_spelled`."""
+
     name: str
     capabilities: Capabilities
     options: OptionTable
     ready: bool
-    reason: str
+    reason_template: str
     extra: str | None
+    reason_options: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
+    @property
+    def reason(self) -> str:
+        return self.reason_spelled(spell_python)
+
+    def reason_spelled(self, spell: Speller) -> str:
+        if not self.reason_options:
+            return self.reason_template
+        named = {k: spell(k, v) for k, v in self.reason_options.items()}
+        return self.reason_template.format_map(named)
+
+    def to_dict(self, spell: Speller = spell_python) -> dict[str, Any]:
         """Capabilities, readiness and the options as JSON Schema."""
         return {
             "ready": self.ready,
-            "reason": self.reason,
+            "reason": self.reason_spelled(spell),
             "extra": self.extra,
             "capabilities": self.capabilities.to_dict(),
             "options": self.options.json_schema(),
@@ -215,14 +231,15 @@ def all_options() -> dict[str, list[str]]:
 
 
 def _model_reason(entry: EngineEntry, options: Mapping[str, Any]) -> str | None:
-    """Why a learned engine is not ready for lack of weights, or None."""
+    """Why a learned engine is not ready for lack of weights, or None; the option is
+    named as a ``{field}`` for the front end to spell."""
     caps = entry.capabilities
     if caps.model_option is None or options.get(caps.model_option):
         return None
     if caps.model_variable and os.environ.get(caps.model_variable):
         return None
     also = f" or set {caps.model_variable}" if caps.model_variable else ""
-    return f"needs a model: pass --{caps.model_option} PATH{also}"
+    return "needs a model: pass {" + caps.model_option + "}" + also
 
 
 def list_engines(options: Mapping[str, Any] | None = None) -> list[EngineStatus]:
@@ -237,6 +254,7 @@ def list_engines(options: Mapping[str, Any] | None = None) -> list[EngineStatus]
             reason = f"missing {', '.join(missing)}: {hint}"
         else:
             reason = _model_reason(entry, options or {}) or "ready"
+        model = entry.capabilities.model_option
         statuses.append(
             EngineStatus(
                 entry.name,
@@ -245,6 +263,7 @@ def list_engines(options: Mapping[str, Any] | None = None) -> list[EngineStatus]
                 reason == "ready",
                 reason,
                 entry.extra,
+                {model: "PATH"} if model else {},
             )
         )
     return statuses

@@ -231,7 +231,8 @@ def lint_mask(
     pixels per pixel. ``expect_small_parts`` says many small, thin parts are the point
     (a scratch and dust mask, such as :func:`~inpaintkit.mask.detect_scratches` makes):
     tiny islands, low coverage and parts running off the border are then expected and
-    not reported; thin strokes still are for a latent engine, which cannot redraw them
+    not reported, and an empty mask (a clean photo) is an ``info`` finding rather than an
+    ``error``; thin strokes still are for a latent engine, which cannot redraw them
     whatever the intent. ``bounds`` is a box outside which the mask is 0 (see
     :func:`~inpaintkit.mask.mask_bounds`), to skip the pass that finds it. ``image`` may
     be ``None``; when given it must have the mask's size.
@@ -260,6 +261,18 @@ def lint_mask(
     window = checked.window((scale or 1) + 1)
     area = None if window is None else checked.part(window)
     if window is None or area is None or not area.any():
+        if small_parts:
+            # A detector's mask (scratches, dust) is empty when the photo has none: an
+            # outcome to report, not a mistake to fix.
+            return [
+                LintFinding(
+                    code="empty",
+                    severity="info",
+                    message="the mask selects nothing: none of the small parts it is meant "
+                    "to hold (scratches, dust specks) were found, so there is nothing to "
+                    "inpaint",
+                )
+            ]
         return [
             LintFinding(
                 code="empty",
