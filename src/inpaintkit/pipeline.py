@@ -202,12 +202,15 @@ def run(
         picture = load_image(_pick(image, request.image, "image"), max_pixels=request.max_pixels)
         mask_data = _load_mask(mask, request, picture)
         loaded_bounds = mask_bounds(mask_data.mask)
-    hashing = _hash_in_background(picture.pixels, mask_data.mask, loaded_bounds)
+    hashed = picture.unchanged if picture.unchanged is not None else picture.pixels
+    hashing = _hash_in_background(hashed, mask_data.mask, loaded_bounds)
+    # Compositing changes picture.pixels in place: only then must it wait for the hash.
+    wait_for_hash = hashing if hashed is picture.pixels else None
     with job.clock.stage("refine"):
         canvas, refined, findings = _prepare_mask(picture, mask_data, loaded_bounds, job)
     with job.clock.stage("plan"):
         plan = _plan(job, canvas, refined)
-    seam = _fill_regions(job, canvas, refined, plan, hashing, _load_guides(job, canvas))
+    seam = _fill_regions(job, canvas, refined, plan, wait_for_hash, _load_guides(job, canvas))
     image_sha256, mask_sha256 = hashing.result()
     recipe = build_recipe(
         request,
@@ -359,7 +362,7 @@ def _extend(picture: ImageData, mask: np.ndarray, job: _Job) -> tuple[ImageData,
         seam_band=band,
     )
     alpha = canvas[..., 3] if canvas.shape[-1] == 4 else None
-    return replace(picture, pixels=canvas[..., :3], alpha=alpha), mask
+    return replace(picture, pixels=canvas[..., :3], alpha=alpha, unchanged=None), mask
 
 
 def _reach(bounds: Box | None, request: Request, shape: tuple[int, ...]) -> Box | None:
@@ -426,7 +429,7 @@ def _fill_regions(
     picture: ImageData,
     mask: np.ndarray,
     plan: Plan,
-    hashing: Future[tuple[str, str]],
+    hashing: Future[tuple[str, str]] | None,
     guides: dict[str, np.ndarray],
 ) -> float:
     """Fill each region and composite it into ``picture.pixels``; return the worst seam.
@@ -456,7 +459,8 @@ def _fill_regions(
             scores.append(0.0)
         else:
             with job.clock.stage("composite"):
-                hashing.result()  # the recipe hashes the input: finish before changing it
+                if hashing is not None:  # the recipe hashes these pixels: finish first
+                    hashing.result()
                 generated = treat_seam(
                     uncrop(generated, region),
                     original,

@@ -78,6 +78,9 @@ class ImageData:
     mode: str = "RGB"
     input_shape: tuple[int, ...] | None = None
     palette: np.ndarray | None = None
+    # The caller's own array when it holds exactly ``pixels``' values: it never changes,
+    # so it can be hashed while ``pixels`` is being composited into.
+    unchanged: np.ndarray | None = None
 
     @property
     def size(self) -> Extent:
@@ -556,8 +559,15 @@ def _image_from_array(array: np.ndarray, *, max_pixels: int) -> ImageData:
             input_shape=shape,
         )
     if channels == 3:
-        # Our own copy: the pipeline composites into it in place.
-        return ImageData(np.array(values, order="C"), source=name, mode="RGB", input_shape=shape)
+        # Our own copy: the pipeline composites into it in place, and may hash the
+        # caller's array (same values, never changed) meanwhile.
+        return ImageData(
+            np.array(values, order="C"),
+            source=name,
+            mode="RGB",
+            input_shape=shape,
+            unchanged=values if values is array else None,
+        )
     return ImageData(
         np.ascontiguousarray(values[..., :3]),
         alpha=np.ascontiguousarray(values[..., 3]),
