@@ -50,6 +50,8 @@ check: lint typecheck test
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/masks_bench.py
 	$(PY) benchmarks/scale_bench.py
+	$(PY) benchmarks/scale_bench.py --pair
+	$(PY) benchmarks/io_bench.py
 	$(PY) benchmarks/quality_bench.py
 	$(PY) benchmarks/structure_bench.py
 	$(PY) benchmarks/scratches_bench.py

@@ -196,8 +196,13 @@ def run(
     request = _with_seed(request)
     if request.num_images > 1:
         return _run_variants(request, image, mask, progress, on_stage)
-    job = _Job(request, engine_capabilities(request.engine), progress, _Stopwatch(on_stage))
-    job.options = resolve_engine_options(request.engine, request.engine_params)
+    job = _Job(
+        request,
+        engine_capabilities(request.engine),
+        resolve_engine_options(request.engine, request.engine_params),
+        progress,
+        _Stopwatch(on_stage),
+    )
     with job.clock.stage("load"):
         picture = load_image(_pick(image, request.image, "image"), max_pixels=request.max_pixels)
         mask_data = _load_mask(mask, request, picture)
@@ -277,9 +282,9 @@ class _Job:
 
     request: Request
     capabilities: Capabilities
+    options: dict[str, Any]  # the engine's, checked and with defaults
     progress: Progress | None
     clock: _Stopwatch
-    options: dict[str, Any] = field(default_factory=dict)  # the engine's, resolved
     bounds: Box | None = None  # where the mask is nonzero, found once
     details: dict[str, Any] = field(default_factory=dict)  # what the engine reports
 

@@ -5,8 +5,8 @@ range or choices, unit and help. An engine's :class:`OptionTable` is the only pl
 options are written down; from it come the check of a request's options, the Python
 keyword check of :func:`inpaintkit.inpaint`, the CLI flags, the JSON Schema that
 ``inpaintkit engines --json`` prints (and that the HTTP API and batch manifests use), and
-the options tables in the docs. Nothing here imports an engine, torch or numpy beyond
-recognising arrays, so reading a table is free.
+the options tables in the docs. Nothing here imports an engine or torch, so reading a
+table is free.
 
 Errors name the option as a ``{name}`` field (see :mod:`inpaintkit.errors`), so the CLI
 says ``--steps`` and Python says ``steps``.
@@ -28,6 +28,8 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 from inpaintkit.errors import NAME_ONLY, InvalidParameterError
 
@@ -89,14 +91,15 @@ class Option:
         if value is None:
             if self.nullable:
                 return None
-            raise _problem(self.name, f"needs a value ({self._expected()})")
+            raise _problem(self.name, f"needs a value ({self.expected()})")
         checker = getattr(self, f"_check_{self.kind}")
         checked = checker(value)
         if self.choices and checked not in self.choices:
             raise _problem(self.name, f"must be one of {', '.join(self.choices)}; got {value!r}")
         return checked
 
-    def _expected(self) -> str:
+    def expected(self) -> str:
+        """What the option accepts, in words (for messages and the docs)."""
         if self.choices:
             return "one of " + ", ".join(self.choices)
         if self.kind == "integer":
@@ -110,7 +113,7 @@ class Option:
     def _check_integer(self, value: Any) -> int:
         number = _as_number(value)
         if number is None or number != int(number) or not self._in_range(number):
-            raise _problem(self.name, f"must be {self._expected()}, got {value!r}")
+            raise _problem(self.name, f"must be {self.expected()}, got {value!r}")
         whole = int(number)
         if self.odd and whole % 2 == 0:
             raise _problem(self.name, f"must be odd, got {whole}")
@@ -121,7 +124,7 @@ class Option:
     def _check_number(self, value: Any) -> float:
         number = _as_number(value)
         if number is None or not self._in_range(number):
-            raise _problem(self.name, f"must be {self._expected()}, got {value!r}")
+            raise _problem(self.name, f"must be {self.expected()}, got {value!r}")
         return float(number)
 
     def _check_boolean(self, value: Any) -> bool:
@@ -146,7 +149,7 @@ class Option:
     def _check_image(self, value: Any) -> Any:
         if isinstance(value, str) and value in self.keywords:
             return value
-        if type(value).__name__ == "ndarray" or _is_pil_image(value):
+        if isinstance(value, np.ndarray) or _is_pil_image(value):
             return value  # the pipeline loads and checks it like the photo
         return self._check_path(value)
 
@@ -245,7 +248,7 @@ class OptionTable:
             flag = "`--" + option.name.replace("_", "-") + "`"
             default = "—" if option.default is None else f"`{option.default!r}`"
             rows.append(
-                f"| {flag} | {option.kind} | {default} | {option._expected()} | {option.help} |"
+                f"| {flag} | {option.kind} | {default} | {option.expected()} | {option.help} |"
             )
         return "\n".join(rows)
 
