@@ -19,11 +19,11 @@ $(CORE_STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[dev,diffusion]"
+	$(PY) -m pip install --quiet -e ".[dev,diffusion,server]"
 	touch $@ $(CORE_STAMP)
 
 $(BENCH_STAMP): $(DEV_STAMP)
-	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	$(PY) -m pip install --quiet -e ".[dev,bench,server]"
 	touch $@
 
 install: $(DEV_STAMP)

@@ -119,3 +119,7 @@ class EngineUnavailableError(InpaintKitError):
 
 class UnknownEngineError(InvalidInputError):
     """No engine of that name is registered."""
+
+
+class MissingExtraError(EngineUnavailableError):
+    """A feature needs an optional extra that is not installed; ``extra`` names it."""

@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from inpaintkit.imageio import check_output_path, save_image
+from inpaintkit.imageio import check_output_path, encode_image, save_image
 from inpaintkit.types import Result
 
-__all__ = ["save_result", "variant_path"]
+__all__ = ["encode_result", "save_result", "variant_path"]
 
 
 def variant_path(output: str | os.PathLike[str], number: int) -> Path:
@@ -57,6 +57,18 @@ def save_result(
             **_png_options(png_level, one),
         )
     return list(dict.fromkeys(warnings))
+
+
+def encode_result(result: Result, *, png_level: int | None = None) -> bytes:
+    """``result`` as PNG bytes, in the photo's own mode, with its recipe: what a server
+    sends back instead of writing a file."""
+    data, _warnings = encode_image(
+        result.image,
+        icc_profile=result.icc_profile,
+        recipe=result.recipe,
+        **_png_options(png_level, result),
+    )
+    return data
 
 
 def _png_options(png_level: int | None, result: Result) -> dict[str, Any]:

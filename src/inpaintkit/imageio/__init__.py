@@ -33,6 +33,7 @@ from inpaintkit.imageio.read_mask import MaskData, load_mask
 from inpaintkit.imageio.write_image import (
     DEFAULT_PNG_LEVEL,
     check_output_path,
+    encode_image,
     read_recipe,
     save_image,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "load_image",
     "load_mask",
     "read_recipe",
+    "encode_image",
     "save_image",
     "sha256_of",
     "to_input_layout",

@@ -173,7 +173,46 @@ def save_image(
     (N×3 or N×4 uint8) writes a PNG in palette mode with those colours.
     """
     target = check_output_path(path, overwrite=overwrite)
-    fmt = _SAVE_FORMATS[target.suffix.lower()]
+    encoded, warnings_out = encode_image(
+        pixels,
+        name=str(target),
+        alpha=alpha,
+        icc_profile=icc_profile,
+        recipe=recipe,
+        quality=quality,
+        png_level=png_level,
+        palette=palette,
+    )
+    _write_atomically(target, encoded, overwrite=overwrite)
+    return warnings_out
+
+
+def encode_image(
+    pixels: np.ndarray,
+    *,
+    name: str = "image.png",
+    alpha: np.ndarray | None = None,
+    icc_profile: bytes | None = None,
+    recipe: Mapping[str, Any] | None = None,
+    quality: int = 95,
+    png_level: int | None = None,
+    palette: np.ndarray | None = None,
+) -> tuple[bytes, list[str]]:
+    """The encoded file :func:`save_image` would write for ``name`` (its extension picks
+    the format), and the warnings, without touching the disk: for sending over HTTP.
+
+    >>> data, warnings = encode_image(np.zeros((2, 2), np.uint8))
+    >>> data[:4], warnings
+    (b'\x89PNG', [])
+    """
+    target = Path(name)
+    fmt = _SAVE_FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(_SAVE_FORMATS))
+        raise InvalidOutputError(
+            f"cannot encode {_literal(name)}: unknown extension '{target.suffix}'; use one of "
+            f"{known}"
+        )
     if not 1 <= quality <= 100:
         raise InvalidParameterError(f"quality is {quality}; pass a value from 1 to 100")
     level = _checked_png_level(png_level)
@@ -224,8 +263,7 @@ def save_image(
             )
     else:
         encoded = _encode_8bit(colours, opacity, fmt, icc_profile, quality)
-    _write_atomically(target, encoded, overwrite=overwrite)
-    return warnings_out
+    return encoded, warnings_out
 
 
 def _checked_png_level(level: Any) -> int:
