@@ -32,8 +32,10 @@ demo: $(CORE_STAMP)
 	$(VENV)/bin/inpaintkit run examples/photo.png --mask examples/mask.png \
 	    --grow 3 --seed 2 -o out/demo.png --side-by-side out/demo_side_by_side.png --overwrite
 
+# Includes the browser tests (tests/browser: Playwright driving Debian's chromium, which
+# .ci/run installs); without chromium they skip and say so.
 test: $(DEV_STAMP)
-	$(PY) -m pytest -q -n 2 -m "not slow and not browser"
+	$(PY) -m pytest -q -n 2 -m "not slow"
 
 test-slow: $(DEV_STAMP)
 	$(PY) -m pytest -q -m "slow"

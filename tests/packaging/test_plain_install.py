@@ -151,6 +151,16 @@ def test_plain_install_gives_a_working_cli(tmp_path: Path) -> None:
     for args in (["--help"], ["engines"]):
         check(f"inpaintkit {args[0]}", venv.run(venv.bin / "inpaintkit", *args), 0)
 
+    # Without the [server] extra, serve names the extra (exit 2); the editor's files ship.
+    check("inpaintkit serve", venv.run(venv.bin / "inpaintkit", "serve"), 2, "inpaintkit[server]")
+    shipped = venv.run(
+        venv.python,
+        "-c",
+        "import importlib.resources as r; static = r.files('inpaintkit') / 'server' / 'static'; "
+        "assert (static / 'index.html').is_file() and (static / 'js' / 'main.js').is_file()",
+    )
+    check("the web editor's files are installed", shipped, 0)
+
     output = venv.work / "photo.inpainted.png"
     done = venv.run(venv.bin / "inpaintkit", "run", PHOTO, "--mask", MASK, "-o", output)
     check("inpaintkit run photo.png --mask mask.png", done, 0)

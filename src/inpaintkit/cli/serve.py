@@ -71,4 +71,11 @@ def serve(
             err=True,
         )
     typer.echo(f"inpaintkit: editor and API at http://{host}:{port}/ (OpenAPI at /docs)", err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    # Open event streams (a job being watched) would hold a graceful shutdown forever.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )

@@ -48,6 +48,16 @@ def create_app(settings: ServerSettings | None = None) -> FastAPI:
             allow_origins=list(settings.cors_origins),
             allow_methods=["*"],
             allow_headers=["*"],
+            # A page on another origin reads the seed, engine and seam score of a result.
+            expose_headers=[
+                "X-Inpaintkit-Seed",
+                "X-Inpaintkit-Engine",
+                "X-Inpaintkit-Seam-Score",
+                "X-Inpaintkit-Images",
+                "X-Inpaintkit-Coverage",
+                "Retry-After",
+                "Location",
+            ],
         )
 
     @app.get("/healthz", tags=["server"])

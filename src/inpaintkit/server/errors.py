@@ -36,16 +36,45 @@ class PayloadTooLargeError(InvalidInputError):
     """The request body is over the server's upload limit."""
 
 
+class UnsupportedMediaTypeError(InvalidInputError):
+    """The request body is neither multipart/form-data nor JSON (nor a URL-encoded form)."""
+
+
+class UnknownJobError(InvalidInputError):
+    """No job has that id (never created, expired, or deleted)."""
+
+
+class JobNotReadyError(InvalidInputError):
+    """A job's result was asked for before the job was done (or after it failed)."""
+
+
+class RunTimeoutError(InpaintKitError):
+    """A direct request ran past the server's ``timeout_s``; it was called off."""
+
+
 def error_response(status: int, kind: str, message: str, **headers: str) -> JSONResponse:
     body = {"error": {"type": kind, "message": message, "status": status}}
     return JSONResponse(body, status_code=status, headers=headers or None)
 
 
-def _status_of(error: InpaintKitError) -> int:
+def json_message(error: InpaintKitError) -> str:
+    """The error's message with the options it names spelled as JSON fields, on one line."""
+    return " ".join(error.spelled(spell_json).split())
+
+
+def status_of(error: InpaintKitError) -> int:
     if isinstance(error, PayloadTooLargeError | ImageTooLargeError):
         return 413
     if isinstance(error, QueueFullError):
         return 429
+    if isinstance(error, UnsupportedMediaTypeError):
+        return 415
+    if isinstance(error, UnknownJobError):
+        return 404
+    if isinstance(error, JobNotReadyError):
+        return 409
+    if isinstance(error, RunTimeoutError):
+        return 503  # the server's limit, not the request's fault; /v1/jobs has none
     if isinstance(error, EngineUnavailableError):
         return 409  # the server's set-up, not the request, lacks something; a fix is named
     if isinstance(error, InvalidInputError):
@@ -61,8 +90,9 @@ def install_error_handlers(app: FastAPI) -> None:
         headers: dict[str, Any] = {}
         if isinstance(error, QueueFullError):
             headers["Retry-After"] = str(error.retry_after)
-        message = " ".join(error.spelled(spell_json).split())
-        return error_response(_status_of(error), type(error).__name__, message, **headers)
+        return error_response(
+            status_of(error), type(error).__name__, json_message(error), **headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
