@@ -1,6 +1,8 @@
 """The recipe stored in every PNG inpaintkit writes: enough to know and redo the job.
 
-It records the version, engine, options, seed, the sha256 of the inputs and the plan.
+It records the version, engine, options, seed, the digests of the inputs and the plan.
+Format 2 records ``digest`` (BLAKE3, :func:`~inpaintkit.imageio.digest_of`); format 1
+recorded ``sha256``, which :func:`inpaintkit.replay` still checks.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from inpaintkit._version import __version__
 from inpaintkit.schema import Request
 from inpaintkit.types import Plan
 
-RECIPE_FORMAT = 1
+RECIPE_FORMAT = 2
 
 
 def build_recipe(
@@ -20,8 +22,8 @@ def build_recipe(
     engine: str,
     seed: int,
     plan: Plan,
-    image_sha256: str,
-    mask_sha256: str,
+    image_digest: str,
+    mask_digest: str,
     image_source: str,
     mask_source: str,
 ) -> dict[str, Any]:
@@ -32,8 +34,8 @@ def build_recipe(
         "engine": engine,
         "seed": seed,
         "options": options,
-        "image": {"source": image_source, "sha256": image_sha256},
-        "mask": {"source": mask_source, "sha256": mask_sha256},
+        "image": {"source": image_source, "digest": image_digest},
+        "mask": {"source": mask_source, "digest": mask_digest},
         "plan": plan.to_dict(),
     }
 

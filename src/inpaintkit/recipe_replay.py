@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from inpaintkit.errors import InvalidInputError
-from inpaintkit.imageio import load_image, read_recipe
+from inpaintkit.imageio import load_image, load_mask, read_recipe, sha256_of
 from inpaintkit.imageio.layout import quantize_to_palette
 from inpaintkit.recipe import request_from_recipe
 from inpaintkit.types import Result
@@ -69,10 +69,10 @@ def replay(
     )
     result = run(request)
     for name in ("image", "mask"):
-        if result.recipe[name]["sha256"] != recipe[name]["sha256"]:
+        if not _same_input(recipe[name], result.recipe[name], name, request):
             raise InvalidInputError(
                 f"{name} {result.recipe[name]['source']} differs from the one recorded in "
-                f"{os.fspath(path)} (sha256 mismatch); pass {{{name}}} with the original",
+                f"{os.fspath(path)} (digest mismatch); pass {{{name}}} with the original",
                 options={name: "PATH"},
             )
     stored = load_image(path)
@@ -83,6 +83,21 @@ def replay(
         np.array_equal(stored.pixels, replayed)
     )
     return Replay(os.fspath(path), result, identical, recipe)
+
+
+def _same_input(recorded: dict[str, Any], now: dict[str, Any], name: str, request: Any) -> bool:
+    """Whether an input is the recorded one: by BLAKE3 digest (recipe format 2), or by
+    the SHA-256 that format-1 recipes recorded (image pixels, or the loaded mask)."""
+    if "digest" in recorded:
+        return bool(recorded["digest"] == now["digest"])
+    source = now["source"]
+    if source.startswith("<"):
+        return True  # nothing on disk to compare; the run itself recorded what it used
+    if name == "image":
+        return bool(sha256_of(load_image(source).pixels) == recorded.get("sha256"))
+    picture = load_image(request.image)
+    mask = load_mask(source, size=picture.size, resize=request.mask_resize).mask
+    return bool(sha256_of(mask) == recorded.get("sha256"))
 
 
 def _find_input(recipe: dict[str, Any], name: str, folder: Path) -> str | None:

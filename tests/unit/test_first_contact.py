@@ -216,3 +216,12 @@ def test_exif_rotated_photo_with_a_mask_in_stored_orientation(tmp_path):
     assert np.array_equal(result.image[keep], upright[keep])
     block = np.asarray(Image.fromarray(stored[..., 0] == 245).transpose(Image.Transpose.ROTATE_270))
     assert upright[block].mean() > 200 and result.image[block].mean() < 150  # the block is gone
+
+
+def test_the_callers_array_is_never_changed_and_never_shared(photo_u8):
+    before = photo_u8.copy()
+    result = inpaintkit.inpaint(photo_u8, "10,10,30,30", engine="telea", seed=0)
+    assert np.array_equal(photo_u8, before)
+    assert not np.shares_memory(result.image, photo_u8)
+    wider = inpaintkit.outpaint(photo_u8, left=4, engine="telea", seed=0)
+    assert np.array_equal(photo_u8, before) and not np.shares_memory(wider.image, photo_u8)

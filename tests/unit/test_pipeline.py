@@ -87,7 +87,8 @@ def test_recipe_records_engine_options_hashes_and_plan(photo_u8, hole):
     result = inpaintkit.inpaint(photo_u8, hole, engine="telea", grow=2, seed=3)
     recipe = result.recipe
     assert recipe["engine"] == "telea" and recipe["options"]["grow"] == 2
-    assert len(recipe["image"]["sha256"]) == 64 and len(recipe["mask"]["sha256"]) == 64
+    assert recipe["image"]["digest"].startswith("blake3:") and len(recipe["image"]["digest"]) == 71
+    assert recipe["mask"]["digest"].startswith("blake3:") and recipe["format"] == 2
     assert recipe["plan"]["regions"] == [r.to_dict() for r in result.plan.regions]
     assert set(result.timings) >= {"load", "plan", "engine", "composite"}
 

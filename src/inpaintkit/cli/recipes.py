@@ -65,8 +65,10 @@ def info(
     typer.echo(
         f"inpaintkit {recipe['inpaintkit']}: engine {recipe['engine']}, seed {recipe['seed']}"
     )
-    typer.echo(f"image: {recipe['image']['source']} (sha256 {recipe['image']['sha256'][:16]}…)")
-    typer.echo(f"mask:  {recipe['mask']['source']} (sha256 {recipe['mask']['sha256'][:16]}…)")
+    for name in ("image", "mask"):
+        entry = recipe[name]
+        digest = entry.get("digest") or "sha256:" + entry.get("sha256", "?")
+        typer.echo(f"{name + ':':6} {entry['source']} ({digest[:23]}…)")
     options = ", ".join(f"{k}={v}" for k, v in recipe["options"].items())
     typer.echo(f"options: {options}")
     for region in recipe["plan"]["regions"]:

@@ -25,6 +25,7 @@ from inpaintkit.imageio.read_image import (
     DEFAULT_MAX_PIXELS,
     SUPPORTED_FORMATS,
     ImageData,
+    digest_of,
     load_image,
     sha256_of,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "ImageData",
     "MaskData",
     "check_output_path",
+    "digest_of",
     "encode_image",
     "load_image",
     "load_mask",
