@@ -27,6 +27,7 @@ __all__ = [
     "SCALES",
     "dtype_scale",
     "from_float",
+    "is_pil_image",
     "to_dtype",
     "to_float32",
     "to_float_rgb",
@@ -137,3 +138,9 @@ def to_dtype(values: np.ndarray, dtype: Any) -> np.ndarray:
     if scale != 1.0:
         as_float /= scale
     return from_float(as_float, dtype)
+
+
+def is_pil_image(value: Any) -> bool:
+    """Whether ``value`` is a Pillow image, told without importing Pillow."""
+    module = type(value).__module__ or ""
+    return module.startswith("PIL.") and hasattr(value, "mode") and hasattr(value, "size")

@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from inpaintkit.convert import is_pil_image
 from inpaintkit.errors import NAME_ONLY, InvalidParameterError
 
 OptionKind = Literal["integer", "number", "string", "boolean", "path", "image"]
@@ -149,7 +150,7 @@ class Option:
     def _check_image(self, value: Any) -> Any:
         if isinstance(value, str) and value in self.keywords:
             return value
-        if isinstance(value, np.ndarray) or _is_pil_image(value):
+        if isinstance(value, np.ndarray) or is_pil_image(value):
             return value  # the pipeline loads and checks it like the photo
         return self._check_path(value)
 
@@ -195,10 +196,6 @@ def _as_number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if number == number and abs(number) != float("inf") else None
-
-
-def _is_pil_image(value: Any) -> bool:
-    return (type(value).__module__ or "").startswith("PIL.") and hasattr(value, "mode")
 
 
 CrossCheck = Callable[[dict[str, Any]], dict[str, Any]]

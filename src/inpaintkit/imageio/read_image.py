@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from inpaintkit.convert import to_float32
+from inpaintkit.convert import is_pil_image, to_float32
 from inpaintkit.errors import (
     NAME_ONLY,
     ImageTooLargeError,
@@ -126,7 +126,7 @@ def load_image(
         return _image_from_array(source, max_pixels=max_pixels, copy=copy)
     if isinstance(source, bytes | bytearray | memoryview):
         return _decode_image(bytes(source), "<bytes>", max_pixels=max_pixels, what="image")
-    if _is_pil_image(source):
+    if is_pil_image(source):
         return _image_from_pil(source, "<PIL image>", max_pixels=max_pixels)
     if isinstance(source, str | os.PathLike):
         name = os.fspath(source)
@@ -520,11 +520,6 @@ def _image_from_pil(
             "convert it to greyscale or RGB(A)"
         ) from error
     return _decode_image(buffer.getvalue(), name, max_pixels=max_pixels, what=what, grey_2d=grey_2d)
-
-
-def _is_pil_image(value: Any) -> bool:
-    module = type(value).__module__ or ""
-    return module.startswith("PIL.") and hasattr(value, "mode") and hasattr(value, "size")
 
 
 def _image_from_array(array: np.ndarray, *, max_pixels: int, copy: bool = True) -> ImageData:

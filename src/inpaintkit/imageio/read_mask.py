@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from inpaintkit.convert import dtype_scale, to_float32
+from inpaintkit.convert import dtype_scale, is_pil_image, to_float32
 from inpaintkit.errors import (
     NAME_ONLY,
     EmptyMaskError,
@@ -58,7 +58,6 @@ from inpaintkit.imageio.read_image import (
     _apply_orientation,
     _decode_image,
     _image_from_pil,
-    _is_pil_image,
 )
 from inpaintkit.types import Extent, LintFinding
 
@@ -164,7 +163,7 @@ def _mask_from_source(
         return "<array>", _mask_from_array(source, "<array>", max_pixels, findings), False
     if isinstance(source, bytes | bytearray | memoryview):
         return _mask_from_image_bytes(bytes(source), "<bytes>", alpha, max_pixels, findings)
-    if _is_pil_image(source):
+    if is_pil_image(source):
         picture = _image_from_pil(
             source, "<PIL image>", max_pixels=max_pixels, what="mask", grey_2d=True
         )
