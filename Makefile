@@ -19,7 +19,7 @@ $(CORE_STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[dev,diffusion,server]"
+	$(PY) -m pip install --quiet -e ".[dev,diffusion,server,distributed,segment]"
 	touch $@ $(CORE_STAMP)
 
 $(BENCH_STAMP): $(DEV_STAMP)
