@@ -35,7 +35,7 @@ demo: $(CORE_STAMP)
 # Includes the browser tests (tests/browser: Playwright driving Debian's chromium, which
 # .ci/run installs); without chromium they skip and say so.
 test: $(DEV_STAMP)
-	$(PY) -m pytest -q -n 2 -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadgroup -m "not slow"
 
 test-slow: $(DEV_STAMP)
 	$(PY) -m pytest -q -m "slow"

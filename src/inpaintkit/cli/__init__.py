@@ -17,7 +17,16 @@ import sys
 
 import typer
 
-from inpaintkit.cli import fill, masks, recipes, serve  # noqa: F401  (they register commands)
+from inpaintkit.cli import (  # noqa: F401  (they register commands)
+    apps,
+    automask,
+    batch,
+    fill,
+    masks,
+    recipes,
+    restore,
+    serve,
+)
 from inpaintkit.cli.app import EXIT_BAD_INPUT, EXIT_INTERNAL, app
 from inpaintkit.errors import EngineUnavailableError, InpaintKitError, InvalidInputError, spell_flag
 

@@ -1,0 +1,1 @@
+"""Batch inpainting: a manifest of requests, run locally in processes or on Ray."""

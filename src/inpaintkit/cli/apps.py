@@ -1,0 +1,1 @@
+"""``inpaintkit remove | compose | replace``: the applications as one command each."""

@@ -1,0 +1,1 @@
+"""``inpaintkit mask auto`` and ``inpaintkit models fetch``: masks without painting."""

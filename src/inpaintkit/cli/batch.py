@@ -1,0 +1,1 @@
+"""``inpaintkit batch``: many requests from a manifest or folders, resumable."""

@@ -1,0 +1,1 @@
+"""``inpaintkit restore``: find the damage in an old photo and fill it."""
