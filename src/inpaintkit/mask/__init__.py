@@ -1,5 +1,6 @@
-"""Mask tools: create masks from geometry, refine them, lint them."""
+"""Mask tools: create masks from geometry or automatically, refine them, lint them."""
 
+from inpaintkit.mask.auto import mask_from_box, mask_from_points, prompted_mask, salient_mask
 from inpaintkit.mask.create import (
     Stroke,
     mask_from_boxes,
@@ -43,13 +44,17 @@ __all__ = [
     "list_regions",
     "mask_bounds",
     "mask_for_latent",
+    "mask_from_box",
     "mask_from_boxes",
+    "mask_from_points",
     "mask_from_polygons",
     "mask_from_rle",
     "mask_from_strokes",
     "mask_to_rle",
+    "prompted_mask",
     "refine_mask",
     "remove_islands",
+    "salient_mask",
     "shrink",
     "threshold",
 ]
