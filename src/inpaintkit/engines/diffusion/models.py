@@ -13,12 +13,23 @@ is read from the configs, never from the name:
 
 Loaded models are cached (one at a time, keyed by source, device, dtype and
 ControlNet), so a photo with several regions, or a batch, loads the model once.
+
+A diffusers pipeline the caller already built (with their LoRAs, their scheduler, on
+their device) can be used as it is: :func:`adopt_pipeline` registers the live object
+and returns a key such as ``"<pipe:StableDiffusionInpaintPipeline#1>"`` that
+:func:`load_model` accepts wherever a model path goes. Nothing is loaded or moved: the
+pipeline runs on its own device in its own dtype (the requested placement is ignored),
+and the sampler builds its scheduler from the pipeline's current one unless a
+``scheduler`` option names another. The registry holds the pipeline weakly: a key
+stops working once the caller (and the model cache) let go of the pipeline.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import warnings
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +45,9 @@ _SD_CLASSES = {"StableDiffusionPipeline", "StableDiffusionInpaintPipeline"}
 _SDXL_CLASSES = {"StableDiffusionXLPipeline", "StableDiffusionXLInpaintPipeline"}
 _FLUX_FILL_CLASSES = {"FluxFillPipeline"}
 _FLUX_NATIVE_SIZE = 1024  # FLUX has no sample_size in its config; it was trained at 1 MP
+ADOPTED_PREFIX = "<pipe:"
+_ADOPTED: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
+_ADOPTED_COUNT = itertools.count(1)
 
 
 class ModelKindError(InvalidParameterError):
@@ -124,13 +138,23 @@ def _load_options(class_name: str, source: str, torch_dtype: Any) -> dict[str, A
     return options
 
 
-def _load_folder_or_hub(source: str, torch_dtype: Any) -> Any:
+def _load_folder_or_hub(source: str, torch_dtype: Any, variant: str | None = None) -> Any:
     from diffusers import DiffusionPipeline
 
     folder = Path(source).expanduser()
     if folder.exists():
         options = _load_options(_pipeline_class(folder), str(folder), torch_dtype)
-        return DiffusionPipeline.from_pretrained(str(folder), **options)
+        if variant is not None:
+            options["variant"] = variant
+        try:
+            return DiffusionPipeline.from_pretrained(str(folder), **options)
+        except (OSError, ValueError) as error:
+            if variant is None:
+                raise
+            raise UnreadableFileError(
+                f"{folder} has no complete {variant!r} variant ({type(error).__name__}): "
+                "leave out variant, or save the model with save_pretrained(variant=...)"
+            ) from None
     if not _looks_like_hub_id(source):
         raise UnreadableFileError(
             f"model {source!r} not found: pass an existing diffusers folder, a "
@@ -141,16 +165,19 @@ def _load_folder_or_hub(source: str, torch_dtype: Any) -> Any:
         with warnings.catch_warnings():  # diffusers passes huggingface_hub a retired option
             warnings.simplefilter("ignore", UserWarning)
             class_name = str(DiffusionPipeline.load_config(source)["_class_name"])
-        return DiffusionPipeline.from_pretrained(
-            source, **_load_options(class_name, source, torch_dtype)
-        )
+        options = _load_options(class_name, source, torch_dtype)
+        if variant is not None:
+            options["variant"] = variant
+        return DiffusionPipeline.from_pretrained(source, **options)
     except ModelKindError:
         raise
     except (OSError, ValueError) as error:
+        shown = source.replace("{", "{{").replace("}", "}}")  # the message is a template
         raise UnreadableFileError(
-            f"could not load {source!r} from the Hugging Face hub ({type(error).__name__}); "
+            f"could not load {shown!r} from the Hugging Face hub ({type(error).__name__}); "
             "this machine may be offline. Download the model where there is a network "
-            "(e.g. `hf download " + source + " --local-dir DIR`) and pass --model DIR"
+            f"(e.g. `hf download {shown} --local-dir DIR`) and pass {{model}}",
+            options={"model": "DIR"},
         ) from None
 
 
@@ -240,11 +267,144 @@ def _quietly() -> Iterator[None]:
         transformers_logging.set_verbosity(level[1])
 
 
+def adopt_pipeline(pipe: Any) -> str:
+    """Register a live diffusers pipeline; the key :func:`load_model` resolves to it.
+
+    The pipeline's kind is checked now, so an unsupported pipeline fails here. Adopting
+    the same object again returns the same key.
+    """
+    kind_of_adopted(pipe)
+    for key, known in list(_ADOPTED.items()):
+        if known is pipe:
+            return key
+    key = f"{ADOPTED_PREFIX}{type(pipe).__name__}#{next(_ADOPTED_COUNT)}>"
+    _ADOPTED[key] = pipe
+    return key
+
+
+def is_adopted(source: str) -> bool:
+    """Whether ``source`` is a key from :func:`adopt_pipeline` rather than a path or id."""
+    return source.startswith(ADOPTED_PREFIX) and source.endswith(">")
+
+
+def adopted_pipeline(source: str) -> Any:
+    """The live pipeline registered under ``source``."""
+    pipe = _ADOPTED.get(source)
+    if pipe is None:
+        raise InvalidParameterError(
+            f"no live pipeline is registered as {source}: it was garbage-collected or never "
+            "adopted; adopt it again (InpaintPipeline.from_pipe(pipe))"
+        )
+    return pipe
+
+
+def kind_of_adopted(pipe: Any) -> ModelKind:
+    """:func:`kind_of` for an object the caller built, with a clear error for the wrong one."""
+    name = type(pipe).__name__
+    if not hasattr(pipe, "vae") or not (hasattr(pipe, "unet") or hasattr(pipe, "transformer")):
+        raise ModelKindError(
+            f"a {name} is not a diffusers Stable Diffusion pipeline (it has no vae and "
+            "unet); pass a StableDiffusion(XL)(Inpaint)Pipeline or a FluxFillPipeline, e.g. "
+            "from AutoPipelineForInpainting.from_pretrained(...)"
+        )
+    if hasattr(pipe, "transformer") and name not in _FLUX_FILL_CLASSES:
+        raise ModelKindError(
+            f"a {name} is not supported: the diffusion engine inpaints with Stable "
+            "Diffusion 1.x/2.x/XL pipelines and FLUX.1 Fill (FluxFillPipeline)"
+        )
+    return kind_of(pipe)
+
+
+def placement_of(pipe: Any) -> Placement:
+    """Where a live pipeline's weights are: its device and the denoiser's dtype."""
+    denoiser = getattr(pipe, "unet", None) or pipe.transformer
+    device = pipe.device
+    where = device.type if device.index in (None, 0) else str(device)
+    return Placement(where, denoiser.dtype)
+
+
+def open_pipeline(
+    source: str, placement: Placement, *, config: str | None = None, variant: str | None = None
+) -> Any:
+    """Load a diffusers pipeline as :func:`load_model` does, but uncached and returned
+    bare, for a caller that keeps it (``InpaintPipeline.from_pretrained(variant=...)``
+    adopts it). ``variant`` picks weight files such as ``*.fp16.safetensors``."""
+    with _quietly():
+        file = Path(source).expanduser()
+        if file.is_file():
+            if variant is not None:
+                raise InvalidParameterError(
+                    f"{file.name} is a single checkpoint file: variant picks files inside a "
+                    "diffusers folder; leave out variant"
+                )
+            pipe = _load_single_file(file, config, placement.dtype)
+        else:
+            pipe = _load_folder_or_hub(source, placement.dtype, variant)
+        kind_of(pipe)
+        _place(pipe, placement)
+        return pipe
+
+
+def _place(pipe: Any, placement: Placement) -> None:
+    import torch
+
+    pipe.to(placement.device)
+    if placement.dtype_name == "float16" and getattr(pipe.vae.config, "force_upcast", False):
+        # SDXL's VAE overflows in fp16 (its config says so): keep it in fp32 from the start
+        # rather than decoding twice through the NaN retry on every run.
+        pipe.vae.to(torch.float32)
+    pipe.set_progress_bar_config(disable=True)
+
+
+def _adopted_model(source: str, controlnet: str | None) -> LoadedModel:
+    """A LoadedModel over an adopted pipeline: nothing loaded, nothing moved. Built on
+    every call (a few ms): the caller may move the pipeline or swap its parts between
+    runs, and adopted pipelines never evict the cached model loaded from disk."""
+    from inpaintkit.engines.diffusion.device import module_bytes
+
+    pipe = adopted_pipeline(source)
+    kind = kind_of_adopted(pipe)
+    placement = placement_of(pipe)
+    control = None
+    if controlnet is not None:
+        if kind.family == "flux":
+            raise ModelKindError(
+                "ControlNet is supported with SD 1.x/2.x and SDXL models, not FLUX Fill"
+            )
+        control = _placed_controlnet(controlnet, placement)
+    weights = module_bytes(
+        getattr(pipe, "unet", None),
+        getattr(pipe, "transformer", None),
+        pipe.vae,
+        getattr(pipe, "text_encoder", None),
+        getattr(pipe, "text_encoder_2", None),
+        control,
+    )
+    return LoadedModel(pipe, kind, placement, control, weights)
+
+
 @lru_cache(maxsize=1)
+def _placed_controlnet(source: str, placement: Placement) -> Any:
+    with _quietly():
+        return _load_controlnet(source, placement.dtype).to(placement.device)
+
+
 def load_model(
     source: str, config: str | None, placement: Placement, controlnet: str | None
 ) -> LoadedModel:
-    """Load (once) the model ``source`` on ``placement``, with an optional ControlNet."""
+    """Load (once) the model ``source`` on ``placement``, with an optional ControlNet.
+
+    A key from :func:`adopt_pipeline` resolves to the live pipeline it names, which runs
+    where it is (``placement`` is then ignored)."""
+    if is_adopted(source):
+        return _adopted_model(source, controlnet)
+    return _load_cached(source, config, placement, controlnet)
+
+
+@lru_cache(maxsize=1)
+def _load_cached(
+    source: str, config: str | None, placement: Placement, controlnet: str | None
+) -> LoadedModel:
     with _quietly():
         return _load_model(source, config, placement, controlnet)
 
@@ -252,8 +412,6 @@ def load_model(
 def _load_model(
     source: str, config: str | None, placement: Placement, controlnet: str | None
 ) -> LoadedModel:
-    import torch
-
     from inpaintkit.engines.diffusion.device import module_bytes
 
     file = Path(source).expanduser()
@@ -273,12 +431,7 @@ def _load_model(
                 "ControlNet is supported with SD 1.x/2.x and SDXL models, not FLUX Fill"
             )
         control = _load_controlnet(controlnet, placement.dtype).to(placement.device)
-    pipe.to(placement.device)
-    if placement.dtype_name == "float16" and getattr(pipe.vae.config, "force_upcast", False):
-        # SDXL's VAE overflows in fp16 (its config says so): keep it in fp32 from the start
-        # rather than decoding twice through the NaN retry on every run.
-        pipe.vae.to(torch.float32)
-    pipe.set_progress_bar_config(disable=True)
+    _place(pipe, placement)
     weights = module_bytes(
         getattr(pipe, "unet", None),
         getattr(pipe, "transformer", None),
