@@ -31,31 +31,46 @@ _EXPORTS = {
     "Box": "inpaintkit.types",
     "Extent": "inpaintkit.types",
     "list_engines": "inpaintkit.engines.registry",
+    "InpaintPipeline": "inpaintkit.pipe",
+    "remove": "inpaintkit.apps.removal",
+    "restore": "inpaintkit.apps.restoration",
+    "compose": "inpaintkit.apps.composition",
+    "replace": "inpaintkit.apps.replacement",
 }
 
 __all__ = [
     "Box",
     "Extent",
+    "InpaintPipeline",
     "Plan",
     "Replay",
     "Request",
     "Result",
     "__version__",
+    "compose",
     "inpaint",
     "list_engines",
     "load_image",
     "load_mask",
     "outpaint",
+    "remove",
+    "replace",
     "replay",
+    "restore",
     "run",
     "save_image",
     "save_result",
 ]
 
 if TYPE_CHECKING:
+    from inpaintkit.apps.composition import compose
+    from inpaintkit.apps.removal import remove
+    from inpaintkit.apps.replacement import replace
+    from inpaintkit.apps.restoration import restore
     from inpaintkit.engines.registry import list_engines
     from inpaintkit.imageio import load_image, load_mask, save_image
     from inpaintkit.output import save_result
+    from inpaintkit.pipe import InpaintPipeline
     from inpaintkit.pipeline import inpaint, outpaint, run
     from inpaintkit.recipe_replay import Replay, replay
     from inpaintkit.schema import Request

@@ -61,6 +61,11 @@ def replay(
     from inpaintkit.pipeline import run
 
     recipe = read_recipe_of(path)
+    if (recipe.get("app") or {}).get("name") == "compose" and recipe["engine"] == "classical":
+        # A classical composition is a paste and a blend, not a pipeline run: redo that.
+        from inpaintkit.apps.composition import replay_composition
+
+        return replay_composition(path)
     folder = Path(path).parent
     request = request_from_recipe(
         recipe,

@@ -104,6 +104,17 @@ def _diffusion_rules(options: dict[str, Any]) -> dict[str, Any]:
             "{control_image} needs a ControlNet: pass {controlnet} as well",
             options={"control_image": NAME_ONLY, "controlnet": "PATH"},
         )
+    if options["reference"] is not None and options["ip_adapter"] is None:
+        raise InvalidParameterError(
+            "{reference} steers the fill through an IP-Adapter: pass {ip_adapter} as well "
+            "(its weights file, with the image encoder in an image_encoder folder beside it)",
+            options={"reference": NAME_ONLY, "ip_adapter": "PATH"},
+        )
+    if options["ip_adapter"] is not None and options["reference"] is None:
+        raise InvalidParameterError(
+            "{ip_adapter} needs a reference picture: pass {reference}",
+            options={"ip_adapter": NAME_ONLY, "reference": "IMAGE"},
+        )
     if options["controlnet"] is not None and options["control_image"] is None:
         return {**options, "control_image": CANNY}
     return options
@@ -180,6 +191,28 @@ DIFFUSION = OptionTable(
             "How strongly the ControlNet steers.",
             minimum=0.0,
             maximum=4.0,
+        ),
+        Option("reference", "path", None, "Reference picture for the IP-Adapter (SD, SDXL)."),
+        Option(
+            "ip_adapter",
+            "path",
+            None,
+            "IP-Adapter weights (.safetensors or .bin holding image_proj and ip_adapter).",
+        ),
+        Option(
+            "ip_adapter_encoder",
+            "path",
+            None,
+            "The IP-Adapter's CLIP image encoder folder (default: image_encoder beside the "
+            "weights, or one level up).",
+        ),
+        Option(
+            "ip_adapter_scale",
+            "number",
+            0.6,
+            "How strongly the reference steers.",
+            minimum=0.0,
+            maximum=2.0,
         ),
     ),
     cross_check=_diffusion_rules,

@@ -8,12 +8,15 @@ returns the decoded crop, which the pipeline composites exactly.
 Engine options are declared in :data:`inpaintkit.engines.tables.DIFFUSION`; the CLI
 sets them from ``--model``, ``--prompt``, ``--steps`` and friends. The call context
 brings the per-step progress callback, the report this engine fills with what it did
-(model kind, device, dtype, retries) and a control image cropped like the photo.
+(model kind, device, dtype, retries) and a control image cropped like the photo. With
+``reference`` and ``ip_adapter`` the run is steered by a picture too
+(:mod:`.ip_adapter`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import cv2
@@ -109,7 +112,28 @@ class DiffusionEngine(Engine):
         with out_of_memory_as_error(
             device=model.placement.device, needed=needed, working_size=max(width, height)
         ):
-            return sample(model, chosen, job)
+            if chosen.ip_adapter is None or chosen.reference is None:
+                return sample(model, chosen, job)
+            return self._sample_with_reference(model, chosen, job)
+
+    def _sample_with_reference(
+        self, model: LoadedModel, options: DiffusionOptions, job: Sampling
+    ) -> np.ndarray:
+        """Sample with the IP-Adapter loaded for this call only (see :mod:`.ip_adapter`)."""
+        from inpaintkit.engines.diffusion.ip_adapter import attached_ip_adapter
+        from inpaintkit.imageio import load_image
+
+        assert options.ip_adapter is not None and options.reference is not None
+        reference = load_image(options.reference).as_float()
+        with attached_ip_adapter(
+            model,
+            weights=options.ip_adapter,
+            encoder=options.ip_adapter_encoder,
+            reference=reference,
+            scale=options.ip_adapter_scale,
+        ) as embeds:
+            job.report["ip_adapter"] = {"scale": options.ip_adapter_scale}
+            return sample(model, options, replace(job, image_embeds=embeds))
 
     def _control(
         self,

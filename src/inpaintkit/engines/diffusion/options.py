@@ -34,6 +34,10 @@ class DiffusionOptions:
     controlnet: str | None = None
     control_image: Any = None  # "canny", or None; a guide image comes in the call context
     control_scale: float = 1.0
+    reference: str | None = None  # a picture for the IP-Adapter
+    ip_adapter: str | None = None
+    ip_adapter_encoder: str | None = None
+    ip_adapter_scale: float = 0.6
 
     @classmethod
     def from_resolved(cls, options: Mapping[str, Any]) -> DiffusionOptions:
@@ -49,6 +53,11 @@ DEFAULT_GUIDANCE = {"sd": 7.5, "sdxl": 7.5, "flux": 30.0}
 def for_family(options: DiffusionOptions, family: str) -> DiffusionOptions:
     """Fill in what depends on the model: the default guidance; reject what it lacks."""
     if family == "flux":
+        if options.ip_adapter is not None:
+            raise InvalidParameterError(
+                "FLUX Fill takes no IP-Adapter here; leave out {ip_adapter} and {reference}",
+                options={"ip_adapter": None, "reference": None},
+            )
         if options.negative_prompt:
             raise InvalidParameterError(
                 "FLUX Fill takes no negative prompt; leave out {negative_prompt}",

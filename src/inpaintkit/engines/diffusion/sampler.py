@@ -13,7 +13,9 @@ One loop serves both model kinds and soft masks:
   for the whole schedule, one at 0.3 only for the last 30 %, one at 0 never, so the
   change grows with the mask value instead of flipping at a threshold;
 * ``strength`` < 1 starts the schedule part-way, from the (pre-filled) picture noised
-  to that step, as img2img does.
+  to that step, as img2img does;
+* an IP-Adapter's image embeddings (:mod:`.ip_adapter`) reach every UNet call as
+  ``added_cond_kwargs["image_embeds"]``, doubled for guidance as the prompt's are.
 
 The decoded crop still goes through the pipeline's exact compositing, which throws
 away what the VAE round trip did to kept pixels. NaN/Inf in the latents stop the run
@@ -47,6 +49,8 @@ class Sampling:
     mask: np.ndarray  # H×W float32, 1 = regenerate
     seed: int
     control: np.ndarray | None = None  # H×W×3 float32 control image, or None
+    # IP-Adapter (positive, negative) image embeddings, or None (see ip_adapter.py)
+    image_embeds: tuple[Any, Any] | None = None
     on_step: StepCallback | None = None
     report: dict[str, Any] = field(default_factory=dict)
 
@@ -306,6 +310,13 @@ def _sample(model: LoadedModel, options: DiffusionOptions, job: Sampling) -> np.
         extra["added_cond_kwargs"] = {
             "text_embeds": conditioning["text_embeds"],
             "time_ids": _sdxl_time_ids(model, height, width, conditioning["text_embeds"]),
+        }
+    if job.image_embeds is not None:  # IP-Adapter: the reference beside the prompt
+        positive, negative = job.image_embeds
+        embeds = torch.cat([negative, positive]) if guided else positive
+        extra["added_cond_kwargs"] = {
+            **(extra.get("added_cond_kwargs") or {}),
+            "image_embeds": [embeds],
         }
     control = None
     if model.controlnet is not None and job.control is not None:
