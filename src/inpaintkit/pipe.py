@@ -30,7 +30,13 @@ Choices where diffusers and inpaintkit differ (docs/diffusers.md has the full ta
   denoising step (once per region for engines without steps) with ``timestep=None``
   and an empty ``callback_kwargs``; what it returns is ignored: latents cannot be
   changed from outside;
-* ``num_inference_steps`` defaults to 50 as in diffusers (inpaintkit's own default is 30).
+* ``num_inference_steps`` defaults to 50 as in diffusers (inpaintkit's own default is 30);
+* IP-Adapter: :meth:`InpaintPipeline.load_ip_adapter` records a local weights file (and
+  its image encoder folder) as the diffusion engine's ``ip_adapter`` /
+  ``ip_adapter_encoder`` options, with scale 1.0 as diffusers loads it;
+  ``ip_adapter_image`` becomes the engine's ``reference``. The engine attaches the
+  adapter to the UNet for each call and restores the UNet's own attention processors
+  afterwards, so a ``from_pipe`` pipeline is left as it was.
 
 Nothing here imports torch unless the caller hands in a tensor or asks for ``"pt"``
 output, or uses the diffusion engine.
@@ -38,9 +44,11 @@ output, or uses the diffusion engine.
 
 from __future__ import annotations
 
+import os
 import secrets
+import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,8 +89,10 @@ _NOT_SUPPORTED = {
     "pooled_prompt_embeds": "pass prompt as text",
     "negative_pooled_prompt_embeds": "pass negative_prompt as text",
     "masked_image_latents": "pass image and mask_image",
-    "ip_adapter_image": "not available through InpaintPipeline yet",
-    "ip_adapter_image_embeds": "not available through InpaintPipeline yet",
+    "ip_adapter_image_embeds": (
+        "pass ip_adapter_image (a picture): inpaintkit computes the embeddings with the "
+        "image encoder of the adapter loaded by pipe.load_ip_adapter(...)"
+    ),
     "eta": "choose a scheduler instead (scheduler='ddim', 'euler-a', ...)",
     "timesteps": "set num_inference_steps and strength",
     "sigmas": "set num_inference_steps and strength",
@@ -164,6 +174,9 @@ class InpaintPipeline:
         self.options: dict[str, Any] = dict(options)
         self.pipeline: Any = None  # the adopted diffusers pipeline (from_pipe / variant)
         self.num_timesteps = 0  # steps of the current call, as diffusers pipelines expose
+        # Where ip_adapter_image pictures are written for the engine's ``reference``
+        # option (a path): made on first use, removed with the pipeline.
+        self._references: tempfile.TemporaryDirectory[str] | None = None
 
     def __repr__(self) -> str:
         model = self.options.get("model")
@@ -216,6 +229,7 @@ class InpaintPipeline:
         if isinstance(pipeline, InpaintPipeline):
             copied = cls(engine=pipeline.engine, **{**pipeline.options, **kwargs})
             copied.pipeline = pipeline.pipeline
+            copied._references = pipeline._references
             return copied
         _require_diffusion()
         for name in ("device", "dtype", "torch_dtype", "model", "model_config", "variant"):
@@ -260,6 +274,136 @@ class InpaintPipeline:
         )
         return self
 
+    # ------------------------------------------------------------------ IP-Adapter
+
+    def load_ip_adapter(
+        self,
+        pretrained_model_name_or_path_or_dict: Any,
+        subfolder: str | Sequence[str] | None = None,
+        weight_name: str | Sequence[str] | None = None,
+        image_encoder_folder: str | None = "image_encoder",
+        **kwargs: Any,
+    ) -> None:
+        """Use an IP-Adapter, as diffusers' ``load_ip_adapter``: pass ``ip_adapter_image``
+        to each call afterwards. Scale 1.0 until :meth:`set_ip_adapter_scale`.
+
+        The weights file is found as diffusers finds it in a local folder:
+        ``folder/weight_name``, else ``folder/subfolder/weight_name``; the first argument
+        may also be the file itself. The image encoder (a CLIPVisionModelWithProjection
+        folder) is ``folder/subfolder/image_encoder_folder``, or
+        ``folder/image_encoder_folder`` when ``image_encoder_folder`` contains a ``/``;
+        ``image_encoder_folder=None`` looks for ``image_encoder`` beside the weights file
+        or one level up. One adapter at a time (lists of one are accepted); hub ids and
+        state dicts are not: download the files and pass their folder.
+        ``low_cpu_mem_usage`` and ``local_files_only`` are accepted and change nothing.
+        Nothing is loaded into the model here: the diffusion engine attaches the adapter
+        for each call and takes it off again afterwards.
+        """
+        if self.engine != _DIFFUSION:
+            raise InvalidParameterError(
+                f"load_ip_adapter needs the diffusion engine, not {self.engine!r}: load a "
+                "model with InpaintPipeline.from_pretrained(...) or from_pipe(...)"
+            )
+        unknown = sorted(set(kwargs) - {"low_cpu_mem_usage", "local_files_only"})
+        if unknown:
+            raise InvalidParameterError(
+                f"load_ip_adapter() got an unknown keyword {unknown[0]!r}; it accepts "
+                "subfolder, weight_name, image_encoder_folder, low_cpu_mem_usage and "
+                "local_files_only (the files must be local)"
+            )
+        weights, encoder = _ip_adapter_files(
+            pretrained_model_name_or_path_or_dict,
+            _one_adapter(subfolder, "subfolder"),
+            _one_adapter(weight_name, "weight_name"),
+            image_encoder_folder,
+        )
+        check_engine_options(self.engine, {"ip_adapter": weights, "ip_adapter_encoder": encoder})
+        self.options.update(ip_adapter=weights, ip_adapter_encoder=encoder, ip_adapter_scale=1.0)
+
+    def set_ip_adapter_scale(self, scale: float | Sequence[float] | Mapping[str, Any]) -> None:
+        """How strongly ``ip_adapter_image`` steers, as diffusers' ``set_ip_adapter_scale``:
+        a number from 0 (not at all) to 2 (a list of one number works too). diffusers'
+        per-block dictionaries are not supported."""
+        if isinstance(scale, list | tuple):
+            if len(scale) != 1:
+                raise InvalidParameterError(
+                    f"set_ip_adapter_scale got {len(scale)} scales; one IP-Adapter is "
+                    "loaded at a time: pass one number"
+                )
+            scale = scale[0]
+        if isinstance(scale, Mapping):
+            raise InvalidParameterError(
+                "set_ip_adapter_scale: per-block scales (a dict) are not supported; pass one "
+                "number for the whole UNet"
+            )
+        checked = check_engine_options(self.engine, {"ip_adapter_scale": scale})
+        self.options["ip_adapter_scale"] = checked["ip_adapter_scale"]
+
+    def unload_ip_adapter(self) -> None:
+        """Forget the IP-Adapter (and any ``reference`` given to the constructor): later
+        calls are not steered. The model itself never kept the adapter."""
+        for name in ("ip_adapter", "ip_adapter_encoder", "ip_adapter_scale", "reference"):
+            self.options.pop(name, None)
+
+    def _reference_options(self, ip_adapter_image: Any, general: dict[str, Any]) -> dict[str, Any]:
+        """``ip_adapter_image`` as the engine's ``reference`` option (a path); a clear
+        error when the adapter and the picture do not come together."""
+        adapter = general.get("ip_adapter") is not None
+        if ip_adapter_image is None:
+            if adapter and general.get("reference") is None:
+                raise InvalidParameterError(
+                    "an IP-Adapter is loaded: pass ip_adapter_image= (the reference picture), "
+                    "or call pipe.unload_ip_adapter() to inpaint without it"
+                )
+            return {}
+        if not adapter:
+            raise InvalidParameterError(
+                "ip_adapter_image needs an IP-Adapter: call pipe.load_ip_adapter(folder, "
+                "subfolder=..., weight_name=...) first"
+            )
+        if general.get("reference") is not None:
+            raise InvalidParameterError("pass ip_adapter_image or reference, not both")
+        return {"reference": self._reference_path(ip_adapter_image)}
+
+    def _reference_path(self, picture: Any) -> str:
+        """A file holding ``picture`` (PIL, NumPy, torch, as ``image`` is read): the
+        engine's ``reference`` option takes a path. uint8 pixels are written as they are,
+        others as 16-bit; one file per distinct picture, in a folder that lives as long
+        as this pipeline (so a result's recipe replays while the pipeline lives)."""
+        if isinstance(picture, str | os.PathLike):
+            return os.fspath(picture)  # inpaintkit only: a file, recorded as it is
+        if not (
+            isinstance(picture, list | tuple | np.ndarray)
+            or is_pil_image(picture)
+            or _is_tensor(picture)
+        ):
+            raise InvalidInputError(
+                f"ip_adapter_image is a {type(picture).__name__}; pass a PIL image, a numpy "
+                "array or a torch tensor (one picture)"
+            )
+        try:
+            pictures = split_images(picture)
+        except InvalidInputError as error:
+            raise InvalidInputError(f"ip_adapter_image: {error}") from None
+        if len(pictures) != 1:
+            raise InvalidInputError(
+                f"ip_adapter_image holds {len(pictures)} pictures; one IP-Adapter takes one "
+                "reference picture: pass one"
+            )
+        from inpaintkit.convert import from_float
+        from inpaintkit.imageio import digest_of, load_image, save_image
+
+        pixels = load_image(pictures[0]).pixels
+        if pixels.dtype not in (np.uint8, np.uint16):
+            pixels = from_float(to_float_rgb(pixels), np.uint16)
+        if self._references is None:
+            self._references = tempfile.TemporaryDirectory(prefix="inpaintkit-reference-")
+        name = digest_of(pixels).partition(":")[2][:32]
+        path = os.path.join(self._references.name, f"{name}.png")
+        if not os.path.exists(path):
+            save_image(path, pixels)
+        return path
+
     # ------------------------------------------------------------------ the call
 
     def __call__(
@@ -280,6 +424,7 @@ class InpaintPipeline:
         callback_on_step_end: StepEndCallback | None = None,
         callback_on_step_end_tensor_inputs: Sequence[str] | None = None,
         return_dict: bool = True,
+        ip_adapter_image: Any = None,
         **options: Any,
     ) -> Any:
         """Inpaint ``mask_image`` (white = repaint) in ``image``; see the class docs.
@@ -288,7 +433,9 @@ class InpaintPipeline:
         uint16 by their dtype, float in [0, 1], or [-1, 1] when it has negative values),
         a torch tensor (C×H×W or N×C×H×W, [0, 1] or [-1, 1] likewise) or a list of these.
         ``mask_image``: the same kinds, one channel (H×W, N×H×W, 1×H×W, N×1×H×W, PIL
-        "L"), values in [0, 1]; one mask serves every image. Returns an
+        "L"), values in [0, 1]; one mask serves every image. ``ip_adapter_image``: one
+        reference picture (the same kinds as ``image``) for every image, after
+        :meth:`load_ip_adapter`. Returns an
         :class:`InpaintPipelineOutput` (or ``(images, None)`` with ``return_dict=False``).
         """
         _check_keywords(options, self.engine, "pipe(...)")
@@ -320,6 +467,7 @@ class InpaintPipeline:
         count = _batch_size(len(pictures), len(masks), len(prompts), len(negatives))
         per_picture = num_images_per_prompt
         general = {**self.options, **options}
+        general.update(self._reference_options(ip_adapter_image, general))
         seeds = _seeds(generator, count, per_picture, general.pop("seed", None))
 
         notes: list[str] = []
@@ -459,6 +607,99 @@ def _check_keywords(options: dict[str, Any], engine: str, where: str) -> None:
             )
         # The engine's own check names the engine that takes an option, or lists its own.
         check_engine_options(engine, {name: options[name]})
+
+
+def _one_adapter(value: str | Sequence[str] | None, name: str) -> str | None:
+    """diffusers' ``subfolder`` / ``weight_name`` (a string, or a list per adapter) for
+    one adapter."""
+    if isinstance(value, list | tuple):
+        if len(value) != 1:
+            raise InvalidParameterError(
+                f"load_ip_adapter got {len(value)} values for {name}; InpaintPipeline uses "
+                "one IP-Adapter at a time: pass one"
+            )
+        value = value[0]
+    if value is not None and not isinstance(value, str | os.PathLike):
+        raise InvalidParameterError(f"load_ip_adapter: {name} must be text, got {value!r}")
+    return None if value is None else os.fspath(value)
+
+
+def _ip_adapter_files(
+    source: Any, subfolder: str | None, weight_name: str | None, encoder_folder: str | None
+) -> tuple[str, str | None]:
+    """The weights file and the image encoder folder (None: the engine's default
+    search), found as diffusers' ``load_ip_adapter`` finds them in a local folder."""
+    if isinstance(source, list | tuple) and len(source) == 1:
+        source = source[0]
+    if isinstance(source, dict):
+        raise InvalidParameterError(
+            "load_ip_adapter takes a folder or a weights file, not a state dict: save it "
+            "with safetensors.torch.save_file and pass the file"
+        )
+    if not isinstance(source, str | os.PathLike):
+        raise InvalidParameterError(
+            f"load_ip_adapter takes a folder or a weights file, got {type(source).__name__}"
+        )
+    root = os.fspath(source)
+    if os.path.isfile(root):
+        weights = root
+        folder = os.path.dirname(root)
+    else:
+        if not os.path.isdir(root):
+            raise InvalidInputError(
+                f"IP-Adapter folder {root!r} not found: download the adapter (e.g. "
+                "huggingface_hub.snapshot_download) and pass its local folder"
+            )
+        if weight_name is None:
+            raise InvalidParameterError(
+                "load_ip_adapter needs weight_name= (e.g. 'ip-adapter_sd15.safetensors')"
+            )
+        candidates = [os.path.join(root, weight_name)]
+        if subfolder:
+            candidates.append(os.path.join(root, subfolder, weight_name))
+        found = [path for path in candidates if os.path.isfile(path)]
+        if not found:
+            raise InvalidInputError(
+                f"no IP-Adapter weights at {' or '.join(candidates)}: check subfolder= "
+                "and weight_name="
+            )
+        weights = found[0]
+        folder = root
+    _check_adapter_file(weights)
+    if encoder_folder is None:
+        return weights, None
+    if encoder_folder.count("/") == 0:  # diffusers: relative to the subfolder
+        encoder = os.path.join(folder, subfolder or "", encoder_folder)
+    else:
+        encoder = os.path.join(folder, encoder_folder)
+    encoder = os.path.normpath(encoder)
+    if not os.path.isfile(os.path.join(encoder, "config.json")):
+        raise InvalidInputError(
+            f"no IP-Adapter image encoder at {encoder} (a CLIPVisionModelWithProjection "
+            "folder with config.json): pass image_encoder_folder= (a folder name inside "
+            "subfolder, or a path with a '/' from the adapter's folder)"
+        )
+    return weights, encoder
+
+
+def _check_adapter_file(path: str) -> None:
+    """A .safetensors file must hold image_proj and ip_adapter weights (read from its
+    header only); .bin files are read, and checked, on the first call."""
+    if not path.endswith(".safetensors"):
+        return
+    try:
+        from safetensors import safe_open
+
+        with safe_open(path, framework="numpy") as handle:
+            heads = {key.partition(".")[0] for key in handle.keys()}  # noqa: SIM118
+    except Exception as error:  # a corrupt or foreign file: say which and why
+        raise InvalidInputError(
+            f"IP-Adapter weights {path!r} could not be read ({type(error).__name__}: {error})"
+        ) from None
+    if not {"image_proj", "ip_adapter"} <= heads:
+        raise InvalidInputError(
+            f"{path!r} holds no image_proj/ip_adapter weights: it is not an IP-Adapter file"
+        )
 
 
 def _dtype_name(value: Any) -> str:
