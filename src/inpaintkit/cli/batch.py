@@ -268,7 +268,7 @@ def _run(
                 rows,
                 outdir,
                 address=ray_address,
-                workers=count,
+                workers=workers,  # None: sized from the cluster's GPUs or CPUs, not ours
                 **({"batch_size": ray_batch_size} if ray_batch_size else {}),
                 png_level=png_level,
                 on_event=on_event,
