@@ -140,7 +140,10 @@ def rows_from_folders(
                 raw.append((number, RowError(number, name, message, "ambiguous-mask")))
                 continue
             if not found:
-                message = f"{name} has no mask of the same stem in {masks}; add one"
+                message = (
+                    f"{name} has no mask of the same stem in {masks}; add one (any image "
+                    "extension), or give one mask for every image with --mask"
+                )
                 raw.append((number, RowError(number, name, message, "missing-mask")))
                 continue
             entry["mask"] = os.path.abspath(os.path.join(masks, found[0]))

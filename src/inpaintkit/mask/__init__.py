@@ -9,7 +9,15 @@ from inpaintkit.mask.create import (
     mask_from_strokes,
     mask_to_rle,
 )
+from inpaintkit.mask.damage import (
+    DAMAGE_KINDS,
+    detect_damage,
+    detect_damage_by_kind,
+    detect_missing,
+    drop_line_patterns,
+)
 from inpaintkit.mask.lint import lint_mask
+from inpaintkit.mask.long_scratches import detect_long_scratches
 from inpaintkit.mask.refine import (
     MaskRegion,
     blur,
@@ -30,11 +38,17 @@ from inpaintkit.mask.refine import (
 from inpaintkit.mask.scratches import detect_scratches
 
 __all__ = [
+    "DAMAGE_KINDS",
     "MaskRegion",
     "Stroke",
     "blur",
     "combine",
+    "detect_damage",
+    "detect_damage_by_kind",
+    "detect_long_scratches",
+    "detect_missing",
     "detect_scratches",
+    "drop_line_patterns",
     "feather",
     "fill_holes",
     "grow",
