@@ -19,9 +19,16 @@ from inpaintkit.cli.app import EXIT_BAD_INPUT, app
 from inpaintkit.cli.flags import (
     EngineName,
     EngineParams,
+    Feather,
+    Grow,
+    InvertMask,
+    MaskAlpha,
     MaskResize,
+    MaxPixels,
     NumImages,
+    Padding,
     PngLevel,
+    Seam,
     Seed,
     engine_options,
     with_engine_flags,
@@ -67,22 +74,16 @@ def batch(
         typer.Option(help="Worker processes (default: number of cores; 1 = in this process)."),
     ] = None,
     engine: EngineName = "auto",
-    grow: Annotated[int, typer.Option(help="Grow the mask by N pixels.")] = 0,
-    feather: Annotated[float, typer.Option(help="Soft edge inside the mask, sigma in px.")] = 0.0,
-    padding: Annotated[int | None, typer.Option(help="Context around each region, px.")] = None,
+    grow: Grow = 0,
+    feather: Feather = 0.0,
+    padding: Padding = None,
     seed: Seed = None,
-    seam: Annotated[str, typer.Option(help="none, color, poisson or color+poisson.")] = "none",
+    seam: Seam = "none",
     mask_resize: MaskResize = False,
-    invert_mask: Annotated[
-        bool, typer.Option("--invert-mask", help="Black = regenerate instead of white.")
-    ] = False,
-    mask_alpha: Annotated[
-        str, typer.Option(help="For RGBA masks: auto, opaque or transparent = regenerate.")
-    ] = "auto",
+    invert_mask: InvertMask = False,
+    mask_alpha: MaskAlpha = "auto",
     param: EngineParams = None,
-    max_pixels: Annotated[
-        int, typer.Option(help="Refuse images larger than this.")
-    ] = DEFAULT_MAX_PIXELS,
+    max_pixels: MaxPixels = DEFAULT_MAX_PIXELS,
     num_images: NumImages = 1,
     png_level: PngLevel = None,
     ray: Annotated[bool, typer.Option("--ray", help="Run on a Ray cluster.")] = False,

@@ -13,11 +13,18 @@ from inpaintkit.cli.app import app, echo_json
 from inpaintkit.cli.flags import (
     EngineName,
     EngineParams,
+    Feather,
+    Grow,
+    InvertMask,
     JsonFlag,
+    MaskAlpha,
     MaskResize,
+    MaxPixels,
     NumImages,
     Overwrite,
+    Padding,
     PngLevel,
+    Seam,
     Seed,
     SideBySide,
     engine_options,
@@ -50,22 +57,16 @@ def run(
         ),
     ] = None,
     engine: EngineName = "auto",
-    grow: Annotated[int, typer.Option(help="Grow the mask by N pixels.")] = 0,
-    feather: Annotated[float, typer.Option(help="Soft edge inside the mask, sigma in px.")] = 0.0,
-    padding: Annotated[int | None, typer.Option(help="Context around each region, px.")] = None,
+    grow: Grow = 0,
+    feather: Feather = 0.0,
+    padding: Padding = None,
     seed: Seed = None,
-    seam: Annotated[str, typer.Option(help="none, color, poisson or color+poisson.")] = "none",
+    seam: Seam = "none",
     mask_resize: MaskResize = False,
-    invert_mask: Annotated[
-        bool, typer.Option("--invert-mask", help="Black = regenerate instead of white.")
-    ] = False,
-    mask_alpha: Annotated[
-        str, typer.Option(help="For RGBA masks: auto, opaque or transparent = regenerate.")
-    ] = "auto",
+    invert_mask: InvertMask = False,
+    mask_alpha: MaskAlpha = "auto",
     param: EngineParams = None,
-    max_pixels: Annotated[
-        int, typer.Option(help="Refuse images larger than this.")
-    ] = DEFAULT_MAX_PIXELS,
+    max_pixels: MaxPixels = DEFAULT_MAX_PIXELS,
     num_images: NumImages = 1,
     side_by_side: SideBySide = None,
     png_level: PngLevel = None,

@@ -38,6 +38,18 @@ PngLevel = Annotated[
     typer.Option(help="PNG compression 0-9: higher is smaller and slower (default: fast)."),
 ]
 NumImages = Annotated[int, typer.Option(help="Variants to write (seed, seed+1, ...).")]
+# The request's own options, as `run` and `batch` both take them.
+Grow = Annotated[int, typer.Option(help="Grow the mask by N pixels.")]
+Feather = Annotated[float, typer.Option(help="Soft edge inside the mask, sigma in px.")]
+Padding = Annotated[int | None, typer.Option(help="Context around each region, px.")]
+Seam = Annotated[str, typer.Option(help="none, color, poisson or color+poisson.")]
+InvertMask = Annotated[
+    bool, typer.Option("--invert-mask", help="Black = regenerate instead of white.")
+]
+MaskAlpha = Annotated[
+    str, typer.Option(help="For RGBA masks: auto, opaque or transparent = regenerate.")
+]
+MaxPixels = Annotated[int, typer.Option(help="Refuse images larger than this.")]
 
 _ENGINE_PANEL = "Engine options (see `inpaintkit engines`)"
 _PYTHON_TYPES = {
