@@ -125,3 +125,17 @@ def test_salient_writes_the_main_object(tmp_path, capsys) -> None:
     Image.fromarray(picture).save(path)
     code, _, _ = run_cli("mask", "auto", path, "--salient", "-o", tmp_path / "m.png", capsys=capsys)
     assert code == 0 and iou(_mask(tmp_path / "m.png"), truth) >= 0.95
+
+
+def test_one_click_on_the_examples_spoon_writes_the_spoon(tmp_path, capsys) -> None:
+    """The docs' case: one click on the spoon's bowl of ``examples/photo.png``, no
+    ``--not``: the spoon (about 2 % of the photo), not the saucer and cup (32 %)."""
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "spoon.png"
+    code, stdout, _ = run_cli(
+        "mask", "auto", root / "examples" / "photo.png", "--point", "366,290", "-o", out,
+        "--json", capsys=capsys,
+    )  # fmt: skip
+    assert code == 0 and json.loads(stdout)["coverage"] < 0.05
+    spoon = np.asarray(Image.open(root / "tests" / "data" / "automask" / "example_spoon.png")) > 0
+    assert iou(_mask(out), spoon) >= 0.75

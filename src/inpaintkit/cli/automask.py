@@ -75,7 +75,7 @@ def mask_auto(
         str | None, typer.Option(help="What to find, for a CLIPSeg --model (e.g. 'a dog').")
     ] = None,
     method: Annotated[
-        str, typer.Option(help="For --point: auto, grabcut or grow (region grow).")
+        str, typer.Option(help="For --point: auto (= local), local, grabcut or grow (region grow).")
     ] = "auto",
     iterations: Annotated[int, typer.Option(help="GrabCut rounds, for --box.")] = 5,
     threshold: Annotated[
