@@ -23,7 +23,7 @@ $(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
 	touch $@ $(CORE_STAMP)
 
 $(BENCH_STAMP): $(DEV_STAMP)
-	$(PY) -m pip install --quiet -e ".[dev,bench,server]"
+	$(PY) -m pip install --quiet -e ".[dev,bench,server,distributed,segment]"
 	touch $@
 
 install: $(DEV_STAMP)
@@ -62,6 +62,8 @@ bench: $(BENCH_STAMP)
 	$(PY) benchmarks/quality_bench.py
 	$(PY) benchmarks/structure_bench.py
 	$(PY) benchmarks/scratches_bench.py
+	$(PY) benchmarks/applications_bench.py
+	$(PY) benchmarks/batch_bench.py
 
 # Builds a random-weight full-size SD 1.5 inpainting model (~4 GB, cached) and compares
 # with raw diffusers; on a 2-core CPU one 512² step takes minutes.
