@@ -3,7 +3,6 @@ band change, the seam drops on a colour mismatch, and bad input is exit 2 with t
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +11,8 @@ from PIL import Image
 
 from inpaintkit.apps import compose
 from inpaintkit.apps.composition import edge_band, replay_composition
-from inpaintkit.cli import main
 from inpaintkit.errors import InvalidInputError
+from tests.cli.test_cli import run_cli
 
 AT = (50, 30)
 
@@ -142,18 +141,6 @@ def test_engine_band_through_the_pipeline_keeps_outside_exact() -> None:
 
 
 # --- the command line ------------------------------------------------------------------
-
-
-def run_cli(*args: object, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    argv = sys.argv
-    sys.argv = ["inpaintkit", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 @pytest.fixture

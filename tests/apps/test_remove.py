@@ -14,8 +14,8 @@ from PIL import Image
 import inpaintkit
 from inpaintkit.apps import remove
 from inpaintkit.apps.removal import default_grow
-from inpaintkit.cli import main
 from inpaintkit.errors import InvalidInputError
+from tests.cli.test_cli import run_cli
 
 DISC = (80, 60, 18)  # centre x, y and radius of the red disc
 BOX = "58,38,102,82"
@@ -44,18 +44,6 @@ def photo_path(tmp_path: Path) -> Path:
     path = tmp_path / "photo.png"
     Image.fromarray(scene()).save(path)
     return path
-
-
-def run_cli(*args: object, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    argv = sys.argv
-    sys.argv = ["inpaintkit", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 def assert_gone(result_image: np.ndarray) -> None:

@@ -3,7 +3,6 @@ with a (tiny random) diffusion model are in tests/diffusion/test_replace.py."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +10,8 @@ import pytest
 from PIL import Image
 
 from inpaintkit.apps import replace
-from inpaintkit.cli import main
 from inpaintkit.errors import InvalidInputError
+from tests.cli.test_cli import run_cli
 
 
 @pytest.fixture
@@ -20,18 +19,6 @@ def photo_path(tmp_path: Path) -> Path:
     path = tmp_path / "photo.png"
     Image.fromarray(np.full((64, 64, 3), 120, np.uint8)).save(path)
     return path
-
-
-def run_cli(*args: object, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    argv = sys.argv
-    sys.argv = ["inpaintkit", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 def test_library_needs_a_model_and_a_prompt(photo_path: Path) -> None:

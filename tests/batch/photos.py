@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from PIL import Image
+
+from tests.cli.test_cli import run_cli as run_cli  # the batch tests take it from here
 
 SIZE = 96
 
@@ -46,22 +46,6 @@ def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def run_cli(*args: Any, capsys: Any) -> tuple[int, str, str]:
-    """Run the console entry point in-process; return (exit code, stdout, stderr)."""
-    from inpaintkit.cli import main
-
-    argv = sys.argv
-    sys.argv = ["inpaintkit", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    code = done.value.code
-    return (0 if code is None else int(code)), out, err
 
 
 def pixels(path: Path) -> np.ndarray:

@@ -21,7 +21,7 @@ def run_cli(*args, capsys):
     finally:
         sys.argv = argv
     out, err = capsys.readouterr()
-    return done.value.code, out, err
+    return int(done.value.code or 0), out, err
 
 
 def test_run_writes_png_with_outside_pixels_kept_and_a_recipe(files, tmp_path, capsys):

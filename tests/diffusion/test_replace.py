@@ -4,7 +4,6 @@ mask grown and written, pixels outside it exact, the files, replay — never the
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ pytest.importorskip("torch")
 
 import inpaintkit
 from inpaintkit.apps import replace
-from inpaintkit.cli import main
+from tests.cli.test_cli import run_cli
 
 STEPS = "2"
 
@@ -27,18 +26,6 @@ def photo() -> np.ndarray:
     picture = np.clip(smooth + rng.integers(0, 40, (80, 96, 3)), 0, 255).astype(np.uint8)
     picture[26:44, 36:64] = (40, 60, 210)  # the "garment" the box is drawn around
     return picture
-
-
-def run_cli(*args: object, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    argv = sys.argv
-    sys.argv = ["inpaintkit", *map(str, args)]
-    try:
-        with pytest.raises(SystemExit) as done:
-            main()
-    finally:
-        sys.argv = argv
-    out, err = capsys.readouterr()
-    return int(done.value.code or 0), out, err
 
 
 def test_library_replace_with_a_given_mask(tiny_sd_inpaint: Path) -> None:
