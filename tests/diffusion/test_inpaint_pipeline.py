@@ -21,20 +21,10 @@ from inpaintkit.engines.diffusion.models import ModelKindError, load_model  # no
 from inpaintkit.errors import InvalidInputError, InvalidParameterError  # noqa: E402
 from inpaintkit.pipe import InpaintPipeline  # noqa: E402
 
+from .test_engine import box_mask, photo  # noqa: E402  (the same test pictures)
+
 STEPS = 3
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "diffusers.md"
-
-
-def photo(height: int = 96, width: int = 128, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    smooth = np.linspace(0, 255, width)[None, :, None] * np.ones((height, 1, 3))
-    return np.clip(smooth * 0.6 + rng.integers(0, 100, (height, width, 3)), 0, 255).astype(np.uint8)
-
-
-def box_mask(height: int = 96, width: int = 128) -> np.ndarray:
-    mask = np.zeros((height, width), np.float32)
-    mask[30:60, 40:90] = 1
-    return mask
 
 
 def call(pipe, image=None, mask=None, **arguments):

@@ -8,13 +8,16 @@ Each parses its flags, calls the library function of the same name
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import replace as with_fields
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from inpaintkit.cli.app import app, echo_json
+from inpaintkit.cli.fill import default_output
 from inpaintkit.cli.flags import (
     EngineName,
     EngineParams,
@@ -48,13 +51,48 @@ NoOverlay = Annotated[
 ]
 
 
-def _default_output(image: str, tag: str) -> Path:
-    source = Path(image)
-    return source.with_name(f"{source.stem}.{tag}.png")
-
-
 def _status(as_json: bool) -> Status:
     return Status(enabled=not as_json and sys.stderr.isatty())
+
+
+def _fill_and_save(
+    image: str,
+    target: Path,
+    fill: Callable[..., Any],
+    *,
+    overwrite: bool,
+    png_level: int | None,
+    overlay: bool,
+    as_json: bool,
+) -> tuple[Any, dict[str, Any]]:
+    """Check the outputs, run ``fill(progress=, on_stage=)`` and write its result with
+    the mask it used (and an overlay); the summary fields remove and replace share."""
+    from inpaintkit.apps.removal import save_with_mask, side_paths
+    from inpaintkit.errors import InpaintKitError
+    from inpaintkit.imageio import check_output_path
+
+    for path in (target, *side_paths(target)):
+        check_output_path(path, overwrite=overwrite)
+    with _status(as_json) as status:
+        try:
+            result = fill(progress=status.steps, on_stage=status.stage)
+        except InpaintKitError as error:
+            raise _in_flag_names(error) from None
+        status.stage(f"writing {target}")
+        written = save_with_mask(
+            result, target, photo=image, overwrite=overwrite, png_level=png_level,
+            overlay=overlay,
+        )  # fmt: skip
+    summary = {
+        "output": str(target),
+        "mask": str(written[1]),
+        "overlay": str(written[2]) if len(written) > 2 else None,
+        "engine": result.engine,
+        "seed": result.seed,
+        "method": result.recipe["app"]["method"],
+        "grow": result.recipe["app"]["grow"],
+    }
+    return result, summary
 
 
 @app.command()
@@ -88,53 +126,28 @@ def remove(
     """Remove an object picked by --box, --point (and --not) or --salient: writes
     IMAGE.removed.png, the mask used (.removed.mask.png) and a preview (.removed.overlay.png)."""
     from inpaintkit.apps.removal import remove as remove_object
-    from inpaintkit.apps.removal import save_with_mask, side_paths
-    from inpaintkit.errors import InpaintKitError
-    from inpaintkit.imageio import check_output_path
 
     engine, options = engine_options(engine, param, engine_flags)
-    target = output or _default_output(image, "removed")
-    for path in (target, *side_paths(target)):
-        check_output_path(path, overwrite=overwrite)
-    with _status(as_json) as status:
-        try:
-            result = remove_object(
-                image,
-                box=box,
-                points=point or (),
-                negatives=negative or (),
-                salient=salient,
-                mask=mask,
-                grow=grow,
-                engine=engine,
-                seed=seed,
-                progress=status.steps,
-                on_stage=status.stage,
-                **options,
-            )
-        except InpaintKitError as error:
-            raise _in_flag_names(error) from None
-        status.stage(f"writing {target}")
-        written = save_with_mask(
-            result,
-            target,
-            photo=image,
-            overwrite=overwrite,
-            png_level=png_level,
-            overlay=not no_overlay,
-        )
-    app_record = result.recipe["app"]
-    summary = {
-        "output": str(target),
-        "mask": str(written[1]),
-        "overlay": str(written[2]) if len(written) > 2 else None,
-        "engine": result.engine,
-        "seed": result.seed,
-        "method": app_record["method"],
-        "grow": app_record["grow"],
-        "seam_score": round(result.seam_score, 3),
-        "findings": [f.to_dict() for f in result.findings],
-    }
+    target = output or default_output(image, "removed")
+    fill = partial(
+        remove_object,
+        image,
+        box=box,
+        points=point or (),
+        negatives=negative or (),
+        salient=salient,
+        mask=mask,
+        grow=grow,
+        engine=engine,
+        seed=seed,
+        **options,
+    )
+    result, summary = _fill_and_save(
+        image, target, fill, overwrite=overwrite, png_level=png_level,
+        overlay=not no_overlay, as_json=as_json,
+    )  # fmt: skip
+    summary["seam_score"] = round(result.seam_score, 3)
+    summary["findings"] = [f.to_dict() for f in result.findings]
     if as_json:
         echo_json(summary)
         return
@@ -226,7 +239,7 @@ def compose(
     engine, options = engine_options(engine, param, engine_flags)
     if engine in ("auto", CLASSICAL):  # --model alone means the diffusion engine
         engine = "diffusion" if "model" in options else CLASSICAL
-    target = output or _default_output(background, "composed")
+    target = output or default_output(background, "composed")
     pasted_path = target.with_name(f"{target.stem}.pasted.png")
     side = [] if engine == CLASSICAL else [pasted_path, target.with_name(f"{target.stem}.mask.png")]
     for path in (target, *side):
@@ -323,46 +336,26 @@ def replace(
 ) -> None:
     """Repaint a part of IMAGE (--mask, --box or --point) as --prompt says, with the
     diffusion model --model: writes IMAGE.replaced.png, the mask used and a preview."""
-    from inpaintkit.apps.removal import save_with_mask, side_paths
     from inpaintkit.apps.replacement import replace as replace_part
-    from inpaintkit.errors import InpaintKitError
-    from inpaintkit.imageio import check_output_path
 
     _engine, options = engine_options("diffusion", param, engine_flags)
-    target = output or _default_output(image, "replaced")
-    for path in (target, *side_paths(target)):
-        check_output_path(path, overwrite=overwrite)
-    with _status(as_json) as status:
-        try:
-            result = replace_part(
-                image,
-                mask=mask,
-                box=box,
-                points=point or (),
-                negatives=negative or (),
-                grow=grow,
-                seed=seed,
-                progress=status.steps,
-                on_stage=status.stage,
-                **{"prompt": "", **options},
-            )
-        except InpaintKitError as error:
-            raise _in_flag_names(error) from None
-        status.stage(f"writing {target}")
-        written = save_with_mask(
-            result, target, photo=image, overwrite=overwrite, png_level=png_level,
-            overlay=not no_overlay,
-        )  # fmt: skip
-    summary = {
-        "output": str(target),
-        "mask": str(written[1]),
-        "overlay": str(written[2]) if len(written) > 2 else None,
-        "engine": result.engine,
-        "seed": result.seed,
-        "method": result.recipe["app"]["method"],
-        "grow": result.recipe["app"]["grow"],
-        "details": result.details,
-    }
+    target = output or default_output(image, "replaced")
+    fill = partial(
+        replace_part,
+        image,
+        mask=mask,
+        box=box,
+        points=point or (),
+        negatives=negative or (),
+        grow=grow,
+        seed=seed,
+        **{"prompt": "", **options},
+    )
+    result, summary = _fill_and_save(
+        image, target, fill, overwrite=overwrite, png_level=png_level,
+        overlay=not no_overlay, as_json=as_json,
+    )  # fmt: skip
+    summary["details"] = result.details
     if as_json:
         echo_json(summary)
         return
