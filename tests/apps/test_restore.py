@@ -172,3 +172,45 @@ def test_cli_bad_input_exits_2_with_the_fix(tmp_path, capsys):
     code, _, stderr = run_cli("restore", old, "--preview", preview, capsys=capsys)
     assert code == 2 and "--overwrite" in stderr and preview.read_bytes() == b"keep"
     assert not (tmp_path / "old.restored.png").exists()
+
+
+def _lines(
+    photo: np.ndarray, lines: list[tuple[float, float, float, int]], rows: float = 1.0
+) -> np.ndarray:
+    """``photo`` with straight lines (x at the top, tilt, change, width px) from the top
+    down ``rows`` of the height."""
+    height, width = photo.shape[:2]
+    change = np.zeros((height, width), np.float32)
+    foot = round(rows * (height - 1))
+    for x0, tilt, delta, thickness in lines:
+        stroke = np.zeros((height, width), np.float32)
+        top, bottom = (round(x0), 0), (round(x0 + tilt * foot), foot)
+        cv2.line(stroke, top, bottom, 1.0, thickness)
+        change += delta * stroke
+    values = photo.astype(np.float32) / 255 + change[:, :, None]
+    return np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8)
+
+
+def test_a_dark_scratch_crossing_a_fan_of_bright_joints_is_not_taken_for_their_echo():
+    joints = [(22 + 36 * k, -0.04 + 0.02 * k, 0.3, 2) for k in range(5)]  # a fan, like brick
+    # 3 px beside the second joint at the top, 8 px at its foot; shorter (so weaker) than
+    # the joints: taken for the joint's echo unless the drift is seen
+    scratch = (61.0, 0.0, -0.3, 2)
+    clean = _lines(_photo(seed=3, height=300, width=190), joints)
+    damaged = _lines(clean, [scratch], rows=0.75)
+    truth = np.abs(damaged.astype(np.int16) - clean).max(axis=2) >= 8
+    found = detect_long_scratches(damaged) > 0
+    assert _near(found)[truth].mean() > 0.8
+    assert detect_long_scratches(clean).mean() < 0.002  # the joints themselves: a pattern
+
+
+def test_two_strong_scratches_beside_a_faint_third_are_no_pattern_of_the_scene():
+    photo = _photo(seed=4, height=300, width=200)
+    scratches = [(60, 0.03, -0.3, 2), (92, 0.0, -0.06, 1), (125, -0.03, -0.3, 2)]
+    damaged = _lines(photo, scratches)
+    strong = _lines(photo, [scratches[0], scratches[2]])
+    truth = np.abs(strong.astype(np.int16) - photo).max(axis=2) >= 8
+    found = detect_long_scratches(damaged) > 0
+    assert _near(found)[truth].mean() > 0.8
+    fence = _lines(photo, [(40 + 30 * k, 0.0, -0.3, 2) for k in range(5)])  # alike: scene
+    assert detect_long_scratches(fence).mean() < 0.002

@@ -15,7 +15,9 @@ itself, this module collects the evidence along the whole length:
    edge (one side brighter) does not.
 3. **Bands and a best path.** The ridge (in colour photos scaled by the share of
    its contrast the weakest channel shows: damage is neutral) is averaged over bands of
-   16 rows, per column (max over 3 columns, for the wander within a band). Each
+   16 rows, per column (max over 3 columns, for the wander within a band); in the
+   film search the ridge is taken of the rows averaged over 16 first, so texture
+   (grass, gravel) averages out while a line standing vertical keeps its contrast. Each
    band-column gets a score in [-1, 1]: how far its mean ridge clears a level, the
    larger of a floor (set by ``sensitivity``) and the mean plus twice the standard
    deviation of the columns 5 to 20 px around it (the line's own left out): on busy
@@ -28,8 +30,10 @@ itself, this module collects the evidence along the whole length:
    within 4 px of it), so a path that hopped onto a parallel line for a while is judged
    without the hop. It is kept when the line's bands span ``min_length`` of the frame
    (the height for film scratches; the long side for lines) and 60% of them support
-   it; lines of half that length and support are traced too, as possible members of a
-   pattern (below), but not drawn.
+   it (film: with a mean band score of 0.25 or more, so a path picking barely positive
+   bands out of averaged texture is not one, and a path score of 0.4 per band of the
+   length needed); lines of half that length and support are traced too, as possible
+   members of a pattern (below), but not drawn.
 5. **Trace it.** Row by row, the column within 4 px of the straight line where the
    ridge (averaged over 9 rows) is strongest; the rows where it clears 0.3 of the
    path's median contrast are the scratch (gaps of up to 24 rows closed, so a fading
@@ -40,9 +44,13 @@ itself, this module collects the evidence along the whole length:
 6. **Tests on the lines.** Copies of one line found at neighbouring shears are merged
    (the best-supported stays). A line of the other polarity within ``2 · max_width + 2``
    px of a stronger one is its echo (the valley between a bright scratch and bright
-   detail beside it, the shaded side of a lit rod) and goes. Three or more parallel
-   lines of one polarity each within 45 px of the next are a pattern of the scene
-   (brick joints, blinds, a fence) and all go. Film scratches must tilt less than tan
+   detail beside it, the shaded side of a lit rod) and goes, except (film) when its
+   distance to a member of a pattern drifts by more than 3 px along the rows (a dark
+   scratch crossing a fan of bright brick joints). Three or more parallel lines of one
+   polarity each within 45 px of the next are a pattern of the scene (brick joints,
+   blinds, a fence) and all go; for film only lines scoring at least half the group's
+   strongest count (a pattern repeats lines of like strength: two strong scratches
+   beside a faint third are none). Film scratches must tilt less than tan
    0.08 (±4.6°); lines in any direction whose two sides differ on average by more than
    half their own contrast run along a boundary of the scene (a shelf, a flag's edge)
    and go.
@@ -63,7 +71,7 @@ scratches on busy texture (grass, gravel), and a faint scratch right beside a st
 line of the other polarity (taken for its echo). Flags: real long thin straight
 structures of one polarity (a mast, a pole, a tower's leg, a wire, a long window
 frame) that are not one of a row of parallel lines. The record of how it was built
-and measured is the seventh attempt in ``docs/scratch-detection.md``.
+and measured is the seventh, eighth and ninth attempts in ``docs/scratch-detection.md``.
 """
 
 from __future__ import annotations
@@ -81,6 +89,10 @@ __all__ = ["LongScratchDirections", "detect_long_scratches"]
 LongScratchDirections = Literal["vertical", "any"]
 
 _BAND = 16
+# Film: the band evidence is the thin ridge of the picture averaged over this many rows
+# (in the sheared frame): texture (grass, gravel, brick grain) averages out along the
+# rows, a line standing vertical there keeps its contrast.
+_EVIDENCE_ROWS = 16
 # Shear steps in tan(angle); the path's one-column-per-band freedom covers 1/16.
 _TAN_STEP = 0.08
 _FILM_TAN = 0.08
@@ -92,6 +104,13 @@ _FLOOR_BASE = 0.012
 _FLOOR_SLOPE = 0.03
 # A path must hold this share of supported bands over its run.
 _SUPPORT = 0.6
+# Film: a strong line also needs this mean band score over its run (over averaged
+# texture band scores hover about 0 and a wandering path finds many barely positive
+# ones) ...
+_MIN_MEAN_SCORE = 0.25
+# ... and a best path scoring this much per band of the length needed (a faint shelf
+# post or a body's dark edge in busy detail scores about 0.35).
+_MIN_PATH_SCORE = 0.4
 _PATH_LIMIT = 12
 # Lines of this share of the length and support count as partners of a pattern.
 _WEAK_SHARE = 0.5
@@ -108,6 +127,14 @@ _MIN_RUN_ROWS = 12
 _PARTNER_REACH = 45
 _PARTNERS = 2
 _PARTNER_TILT = 0.1
+# Film: a pattern repeats lines of like strength (brick joints score alike); a line
+# counts towards one only when it scores at least this share of its group's strongest,
+# so two strong scratches a few dozen px apart beside a faint third are no pattern.
+_PATTERN_SIMILAR = 0.5
+# Film: a line of the other polarity beside a member of a pattern is not its echo when
+# their distance varies by more than this (10th to 90th percentile, px): an echo keeps
+# its distance all along, a scratch crossing a fan of brick joints does not.
+_ECHO_DRIFT = 3.0
 _SAME_LINE = 4
 # How far a scratch wanders off a straight line, px.
 _WANDER = 4
@@ -178,6 +205,7 @@ def detect_long_scratches(
     floor = _FLOOR_BASE + _FLOOR_SLOPE * (1.0 - float(sensitivity))
     found: np.ndarray = np.zeros(luminance.shape, np.uint8)
     families = ("vertical",) if directions == "vertical" else ("vertical", "horizontal")
+    film = directions == "vertical"
     for family in families:
         frame = luminance if family == "vertical" else np.ascontiguousarray(luminance.T)
         shares = {
@@ -194,15 +222,19 @@ def detect_long_scratches(
             need = share * max(height, width) / factor
         lines = []
         for tan in tans:
-            lines += _search(frame, shares, float(tan), floor, need, max_width)
+            lines += _search(frame, shares, float(tan), floor, need, max_width, film=film)
         if directions == "vertical":  # film runs straight through the gate
             lines = [line for line in lines if abs(line.tilt) <= _FILM_TAN + 1e-6]
         else:  # a line along a boundary of the scene (a shelf, a flag's edge)
             lines = [line for line in lines if line.side <= _SIDE_LIMIT]
         drawn = np.zeros(frame.shape, np.uint8)
         lines = _drop_duplicates(lines, _SAME_LINE)
-        lines = _drop_duplicates(lines, 2 * max_width + 2, echoes=True)
-        for line in _drop_regular(lines, frame.shape[0]):
+        patterned = None
+        if film:  # members of a pattern, whose echoes keep their distance
+            kept = {id(line) for line in _drop_regular(lines, frame.shape[0], film=True)}
+            patterned = {id(line) for line in lines} - kept
+        lines = _drop_duplicates(lines, 2 * max_width + 2, echoes=True, patterned=patterned)
+        for line in _drop_regular(lines, frame.shape[0], film=film):
             if line.strong:
                 _draw(line, drawn)
         found |= drawn if family == "vertical" else np.ascontiguousarray(drawn.T)
@@ -289,8 +321,11 @@ def _search(
     floor: float,
     need: float,
     max_width: int,
+    *,
+    film: bool,
 ) -> list[_Line]:
-    """The long lines at one shear of ``frame``, traced back into its own coordinates."""
+    """The long lines at one shear of ``frame``, traced back into its own coordinates.
+    With ``film``, the paths are sought on the ridge of the rows averaged first."""
     sheared, shifts, valid = _shear(frame, tan)
     kernel = np.ones((1, 2 * max_width + 1), np.uint8)
     stretch = float(np.hypot(1.0, tan))  # px of line per row
@@ -303,7 +338,13 @@ def _search(
         ridge = cv2.morphologyEx(sheared, operation, kernel)
         ridge *= _shear(shares[polarity], tan)[0]
         ridge = np.where(valid, np.minimum(ridge, 0.5), 0).astype(np.float32)
-        for path in _find_paths(ridge, valid, floor, need_rows, polarity, tan):
+        evidence = ridge
+        if film:
+            averaged = cv2.blur(sheared, (1, _EVIDENCE_ROWS))
+            evidence = cv2.morphologyEx(averaged, operation, kernel)
+            evidence *= _shear(shares[polarity], tan)[0]
+            evidence = np.where(valid, np.minimum(evidence, 0.5), 0).astype(np.float32)
+        for path in _find_paths(evidence, valid, floor, need_rows, polarity, tan, film=film):
             line = _trace(path, ridge, valid, shifts, max_width, sheared)
             if line is not None:
                 lines.append(line)
@@ -339,7 +380,14 @@ def _band_scores(
 
 
 def _find_paths(
-    ridge: np.ndarray, valid: np.ndarray, floor: float, need_rows: float, polarity: str, tan: float
+    ridge: np.ndarray,
+    valid: np.ndarray,
+    floor: float,
+    need_rows: float,
+    polarity: str,
+    tan: float,
+    *,
+    film: bool,
 ) -> list[_Path]:
     score, _ = _band_scores(ridge, valid, floor)
     need_bands = need_rows / _BAND
@@ -372,6 +420,9 @@ def _find_paths(
         span = run_scores[low:high][inliers[low:high]]
         support = float((span > 0).sum()) / (high - low)
         strong = high - low >= need_bands and support >= _SUPPORT
+        if film:
+            strong = strong and float(span.sum()) / (high - low) >= _MIN_MEAN_SCORE
+            strong = strong and best >= _MIN_PATH_SCORE * need_bands
         # Weaker lines are traced only as possible partners of a pattern.
         weak = high - low >= _WEAK_SHARE * need_bands and support >= _WEAK_SHARE * _SUPPORT
         if strong or weak:
@@ -415,7 +466,9 @@ def _best_runs(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return total, back
 
 
-def _drop_duplicates(lines: list[_Line], reach: int, *, echoes: bool = False) -> list[_Line]:
+def _drop_duplicates(
+    lines: list[_Line], reach: int, *, echoes: bool = False, patterned: set[int] | None = None
+) -> list[_Line]:
     """One line per scratch: the same line is found at neighbouring shears (and a
     1 px shift between the copies would widen the mask); the best-supported copy stays.
 
@@ -423,7 +476,10 @@ def _drop_duplicates(lines: list[_Line], reach: int, *, echoes: bool = False) ->
     one go instead: the valley between a bright scratch and bright detail next to it,
     or the shaded side of a lit rod. (This also drops a faint scratch right beside a
     strong line of the other polarity, such as a brick joint; run after the pattern
-    test instead, the echoes of the joints form patterns with the scratches.)"""
+    test instead, the echoes of the joints form patterns with the scratches.) A line
+    beside a member of a pattern (``patterned``: the ids of the lines
+    :func:`_drop_regular` drops) stays when its distance to it drifts by more than
+    ``_ECHO_DRIFT`` px: a dark scratch crossing a fan of bright brick joints."""
     kept: list[_Line] = []
     for line in sorted(lines, key=lambda item: -item.score):
         rows = line.kept_rows()
@@ -434,7 +490,12 @@ def _drop_duplicates(lines: list[_Line], reach: int, *, echoes: bool = False) ->
             both = rows & other.kept_rows()
             if both.sum() < 0.5 * rows.sum():
                 continue
-            apart = float(np.median(np.abs(line.columns[both] - other.columns[both])))
+            offsets = line.columns[both] - other.columns[both]
+            if echoes and patterned is not None and id(other) in patterned:
+                low, high = np.percentile(offsets, [10, 90])
+                if high - low > _ECHO_DRIFT:
+                    continue
+            apart = float(np.median(np.abs(offsets)))
             if apart <= reach:
                 duplicate = True
                 break
@@ -443,10 +504,11 @@ def _drop_duplicates(lines: list[_Line], reach: int, *, echoes: bool = False) ->
     return kept
 
 
-def _drop_regular(lines: list[_Line], frame_height: int) -> list[_Line]:
+def _drop_regular(lines: list[_Line], frame_height: int, *, film: bool = False) -> list[_Line]:
     """Groups of ``_PARTNERS`` + 1 or more parallel lines of one polarity, each within
     ``_PARTNER_REACH`` px of the next, are a pattern of the scene (brick courses, blinds,
-    a fence, planks), not damage: all of them go."""
+    a fence, planks), not damage: all of them go. With ``film``, only lines scoring at
+    least ``_PATTERN_SIMILAR`` of their group's strongest count towards its size."""
     count = len(lines)
     if count <= _PARTNERS:
         return lines
@@ -469,7 +531,13 @@ def _drop_regular(lines: list[_Line], frame_height: int) -> list[_Line]:
             ):
                 group[root(one)] = root(other)
     roots = [root(index) for index in range(count)]
-    sizes = {r: roots.count(r) for r in set(roots)}
+    strongest = dict.fromkeys(roots, 0.0)
+    for line, r in zip(lines, roots, strict=True):
+        strongest[r] = max(strongest[r], line.score)
+    least = _PATTERN_SIMILAR if film else 0.0
+    sizes = dict.fromkeys(roots, 0)
+    for line, r in zip(lines, roots, strict=True):
+        sizes[r] += int(line.score >= least * strongest[r])
     return [line for line, r in zip(lines, roots, strict=True) if sizes[r] <= _PARTNERS]
 
 
