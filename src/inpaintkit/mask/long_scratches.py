@@ -66,9 +66,10 @@ long straight lines in any direction over about half the frame's long side. Miss
 scratches shorter than ``min_length`` (that is :func:`~inpaintkit.mask.detect_scratches`'
 job), sharply curved ones, the stretches of a scratch lost in clipping (invisible there
 anyway), two scratches within a few px of each other (taken as one), lines that
-change polarity along their length (each half must be long enough alone), faint
-scratches on busy texture (grass, gravel), and a faint scratch right beside a strong
-line of the other polarity (taken for its echo). Flags: real long thin straight
+change polarity along their length (each half must be long enough alone), the
+faintest scratches on busy texture (grass, gravel), a scratch lying on a joint of a row
+of joints (taken for the joint) and a faint scratch right beside a strong lone line of
+the other polarity (taken for its echo). Flags: real long thin straight
 structures of one polarity (a mast, a pole, a tower's leg, a wire, a long window
 frame) that are not one of a row of parallel lines. The record of how it was built
 and measured is the seventh, eighth and ninth attempts in ``docs/scratch-detection.md``.
@@ -335,20 +336,25 @@ def _search(
         return []
     lines = []
     for polarity, operation in (("bright", cv2.MORPH_TOPHAT), ("dark", cv2.MORPH_BLACKHAT)):
-        ridge = cv2.morphologyEx(sheared, operation, kernel)
-        ridge *= _shear(shares[polarity], tan)[0]
-        ridge = np.where(valid, np.minimum(ridge, 0.5), 0).astype(np.float32)
+        share = _shear(shares[polarity], tan)[0]
+        ridge = _thin_ridge(sheared, operation, kernel, share, valid)
         evidence = ridge
         if film:
             averaged = cv2.blur(sheared, (1, _EVIDENCE_ROWS))
-            evidence = cv2.morphologyEx(averaged, operation, kernel)
-            evidence *= _shear(shares[polarity], tan)[0]
-            evidence = np.where(valid, np.minimum(evidence, 0.5), 0).astype(np.float32)
+            evidence = _thin_ridge(averaged, operation, kernel, share, valid)
         for path in _find_paths(evidence, valid, floor, need_rows, polarity, tan, film=film):
             line = _trace(path, ridge, valid, shifts, max_width, sheared)
             if line is not None:
                 lines.append(line)
     return lines
+
+
+def _thin_ridge(
+    picture: np.ndarray, operation: int, kernel: np.ndarray, share: np.ndarray, valid: np.ndarray
+) -> np.ndarray:
+    """The top-hat (or black-hat) across x, scaled by the neutral share, inside the frame."""
+    ridge = cv2.morphologyEx(picture, operation, kernel) * share
+    return np.where(valid, np.minimum(ridge, 0.5), 0).astype(np.float32)
 
 
 def _band_scores(
