@@ -326,7 +326,8 @@ def main() -> None:
             target = "≥ 1.8×: " + ("met" if loop / seconds >= 1.8 else "NOT met")
         if name.startswith("Ray") and workers in local:
             over = seconds / local[workers]
-            target += f"; vs local {workers} workers {over:.3f}× time (≤ 1.10×: " + (
+            target += "; " if target else ""
+            target += f"vs local {workers} workers {over:.3f}× time (≤ 1.10×: " + (
                 "met)" if over <= 1.10 else "NOT met)"
             )
         table.append(
