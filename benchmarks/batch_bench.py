@@ -333,14 +333,18 @@ def main() -> None:
         if name == "local runner"
     }
     repeated = (args.repeats or 1) > 1
+
+    def fixed_seconds(found: dict[str, float], workers: int) -> float:
+        # What a run cost beyond its rows' own time spread over its workers: start-up,
+        # shutdown, hand-offs and the tail where one worker is left with the last row.
+        return found["seconds"] - count * found.get("row", float("nan")) / workers
+
     table = []
     pairs = []
     for name, workers, found, outdir in results:
         seconds = found["seconds"]
         row = found.get("row", float("nan"))
-        # What the run cost beyond its rows' own time spread over its workers: start-up,
-        # shutdown, hand-offs and the tail where one worker is left with the last row.
-        fixed = seconds - count * row / workers
+        fixed = fixed_seconds(found, workers)
         if name == "plain loop":
             relative, target = "1.00× (baseline)", ""
         elif workers == 1:
@@ -356,13 +360,7 @@ def main() -> None:
         if name.startswith("Ray") and same is not None:
             over = seconds / same["seconds"]
             if name == "Ray":
-                pairs.append(
-                    (
-                        over,
-                        row / same["row"],
-                        fixed - (same["seconds"] - count * same["row"] / workers),
-                    )
-                )
+                pairs.append((over, row / same["row"], fixed - fixed_seconds(same, workers)))
             target += "; " if target else ""
             target += f"vs local {workers} workers {over:.3f}× time (≤ 1.10×: " + (
                 "met)" if over <= 1.10 else "NOT met)"
